@@ -1,0 +1,60 @@
+# The course's commands. `make help` lists them.
+#   make book   build the executed site into _build/html
+#   make test   unit tests for dlcourse + every chapter run by nbval
+# Both create .venv from requirements.txt first when needed.
+
+PYTHON  ?= $(shell command -v python3.11 || command -v python3)
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-requirements
+BUILD   := _build
+WORKERS ?= auto
+PORT    ?= 8000
+
+# The book's execution cache (jupyter-cache) only notices changes to a chapter's
+# own code. A chapter's outputs also depend on the helper package and on the
+# pinned versions, so a change to either clears the cache.
+CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256sum | cut -c1-16)
+
+# Progress bars are for people watching; the site and the test logs show the
+# per-epoch lines that dlcourse.fit prints instead.
+RUN_ENV := DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
+
+.PHONY: help venv book test serve clean distclean
+
+help:
+	@echo "make book       build the executed site into $(BUILD)/html"
+	@echo "make test       run the dlcourse unit tests and every chapter (nbval)"
+	@echo "make serve      serve $(BUILD)/html on http://localhost:$(PORT)"
+	@echo "make clean      remove $(BUILD) (the site and the execution cache)"
+	@echo "make distclean  also remove the virtual environment $(VENV)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+book: $(STAMP)
+	@mkdir -p $(BUILD)
+	@if [ "$$(cat $(BUILD)/.cache-key 2>/dev/null)" != "$(CACHE_KEY)" ]; then \
+	  echo "dlcourse/ or the requirements changed: clearing the execution cache"; \
+	  rm -rf $(BUILD)/.jupyter_cache; fi
+	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going
+	@echo "$(CACHE_KEY)" > $(BUILD)/.cache-key
+	@echo "The site is in $(BUILD)/html/index.html (or run: make serve)"
+
+test: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+serve:
+	@test -f $(BUILD)/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
+	$(BIN)/python -m http.server --directory $(BUILD)/html $(PORT)
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

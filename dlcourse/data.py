@@ -1,0 +1,215 @@
+"""Datasets for the chapters, as in-memory tensors.
+
+MNIST comes through :class:`torchvision.datasets.MNIST`; the folder it lives in
+is taken from the environment variable ``DLCOURSE_DATA`` (the folder that
+holds ``MNIST/raw/``), else ``~/.cache/dlcourse``. With internet access the
+files are downloaded there on first use, as torchvision always does.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ENV_VAR = "DLCOURSE_DATA"
+
+# name -> (size in bytes, IDX magic number, number of items, MD5 of the file)
+MNIST_FILES = {
+    "train-images-idx3-ubyte": (47_040_016, 2051, 60_000, "6bbc9ace898e44ae57da46a324031adb"),
+    "train-labels-idx1-ubyte": (60_008, 2049, 60_000, "a25bea736e30d166cdddb491f175f624"),
+    "t10k-images-idx3-ubyte": (7_840_016, 2051, 10_000, "2646ac647ad5339dbf082846283269ea"),
+    "t10k-labels-idx1-ubyte": (10_008, 2049, 10_000, "27ae3e4e09519cfbb04c329615203637"),
+}
+SPLIT_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+class DataError(RuntimeError):
+    """A dataset is missing, incomplete or corrupt; the message says how to fix it."""
+
+
+def data_root() -> Path:
+    """The folder datasets are read from (and downloaded to).
+
+    ``$DLCOURSE_DATA`` when set, else ``$XDG_CACHE_HOME/dlcourse`` (by default
+    ``~/.cache/dlcourse``).
+    """
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(cache) / "dlcourse"
+
+
+def _missing_help(root: Path, reason: str) -> str:
+    names = "\n".join(f"    {root / 'MNIST' / 'raw' / n}" for n in MNIST_FILES)
+    return (
+        f"{reason}\n"
+        f"dlcourse reads MNIST from {root} and expects these four uncompressed IDX files:\n"
+        f"{names}\n"
+        f"Fix: connect to the internet so torchvision can download them, or copy the four "
+        f"files there, or set the environment variable {ENV_VAR} to the folder that holds "
+        f"MNIST/raw/ (for example: export {ENV_VAR}=/path/to/data)."
+    )
+
+
+def _check_file(path: Path, root: Path) -> None:
+    size, magic, count, md5 = MNIST_FILES[path.name]
+    actual = path.stat().st_size
+    if actual != size:
+        raise DataError(_missing_help(
+            root, f"MNIST file {path} is corrupt: {actual} bytes, expected {size}."))
+    with path.open("rb") as f:
+        header = f.read(8)
+    got_magic, got_count = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
+    if (got_magic, got_count) != (magic, count):
+        raise DataError(_missing_help(
+            root, f"MNIST file {path} is corrupt: its IDX header says magic {got_magic}, "
+                  f"{got_count} items; expected magic {magic}, {count} items."))
+    digest = hashlib.md5(path.read_bytes()).hexdigest()
+    if digest != md5:
+        raise DataError(_missing_help(
+            root, f"MNIST file {path} is corrupt: MD5 {digest}, expected {md5}."))
+
+
+def _ensure_mnist(root: Path, split: str, download: bool) -> None:
+    """Make sure the files of ``split`` are present and intact, downloading if allowed."""
+    raw = root / "MNIST" / "raw"
+    missing = [n for n in SPLIT_FILES[split] if not (raw / n).is_file()]
+    if missing and download:
+        import torchvision
+
+        try:
+            torchvision.datasets.MNIST(str(root), train=(split == "train"), download=True)
+        except Exception as err:  # network errors come in many types
+            raise DataError(_missing_help(
+                root, f"MNIST is not in {raw} and downloading it failed "
+                      f"({type(err).__name__}: {err}).")) from err
+        missing = [n for n in SPLIT_FILES[split] if not (raw / n).is_file()]
+    if missing:
+        raise DataError(_missing_help(
+            root, f"MNIST files missing from {raw}: {', '.join(missing)}"
+                  + ("." if download else " (and download=False).")))
+    for name in SPLIT_FILES[split]:
+        _check_file(raw / name, root)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_mnist(root: str, split: str, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    import torchvision
+
+    _ensure_mnist(Path(root), split, download)
+    ds = torchvision.datasets.MNIST(root, train=(split == "train"), download=False)
+    return ds.data, ds.targets  # uint8 (N, 28, 28), int64 (N,)
+
+
+def load_mnist(
+    split: str = "train",
+    *,
+    limit: int | None = None,
+    flatten: bool = False,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+    device: str | torch.device | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST digits as in-memory tensors ``(images, labels)``.
+
+    Parameters
+    ----------
+    split:
+        ``"train"`` (60 000 digits) or ``"test"`` (10 000 digits).
+    limit:
+        keep only the first ``limit`` digits (the files are in a fixed order,
+        so this is the same subset every time).
+    flatten:
+        images of shape ``(N, 784)`` instead of ``(N, 1, 28, 28)``.
+    root:
+        the folder that holds ``MNIST/raw/``; default :func:`data_root`.
+    download:
+        download missing files with torchvision (needs internet).
+    device:
+        move both tensors to this device.
+
+    Returns
+    -------
+    images:
+        ``float32`` in ``[0, 1]``, shape ``(N, 1, 28, 28)`` or ``(N, 784)``.
+    labels:
+        ``int64`` digit classes 0-9, shape ``(N,)``.
+
+    Raises
+    ------
+    DataError
+        when the files are missing and cannot be downloaded, or are corrupt.
+    """
+    if split not in SPLIT_FILES:
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    root_path = Path(root).expanduser() if root is not None else data_root()
+    data, targets = _read_mnist(str(root_path.resolve()), split, download)
+    if limit is not None:
+        data, targets = data[:limit], targets[:limit]
+    images = data.to(torch.float32).div_(255.0)  # a new tensor: the cache stays intact
+    images = images.reshape(len(images), -1) if flatten else images.unsqueeze(1)
+    labels = targets.clone()
+    if device is not None:
+        images, labels = images.to(device), labels.to(device)
+    return images, labels
+
+
+def train_val_split(
+    x: torch.Tensor, y: torch.Tensor, val_fraction: float = 0.2, seed: int = 0
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """Shuffle ``(x, y)`` with a fixed seed and split off a validation set.
+
+    Returns ``(x_train, y_train), (x_val, y_val)``.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction!r}")
+    n_val = int(round(len(x) * val_fraction))
+    if n_val == 0 or n_val == len(x):
+        raise ValueError(
+            f"val_fraction={val_fraction} of {len(x)} samples leaves an empty training or "
+            "validation set; use more samples or another fraction")
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    val, train = order[:n_val], order[n_val:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+#: The "true" function of the regression chapter: 2x - 10x^5 + 15x^10 on [0, 1].
+DEGREE10 = np.polynomial.Polynomial([0, 2, 0, 0, 0, -10, 0, 0, 0, 0, 15])
+
+
+def noisy_polynomial(
+    x: np.ndarray | int,
+    *,
+    noise: float = 0.3,
+    seed: int = 0,
+    poly: np.polynomial.Polynomial = DEGREE10,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples ``y = poly(x) + noise * N(0, 1)`` of a polynomial.
+
+    ``x`` is either an array of inputs or a number of points, which are then
+    drawn uniformly from ``[0, 1]``. Returns ``(x, y)`` as NumPy arrays.
+    """
+    rng = np.random.default_rng(seed)
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        if x < 1:
+            raise ValueError(f"the number of points must be positive, got {x}")
+        x = np.sort(rng.uniform(0.0, 1.0, int(x)))
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1:
+        raise ValueError(f"x must be one-dimensional, got shape {x.shape}")
+    if noise < 0:
+        raise ValueError(f"noise must be non-negative, got {noise}")
+    return x, poly(x) + noise * rng.standard_normal(x.shape)

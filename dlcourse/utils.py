@@ -1,0 +1,73 @@
+"""Small utilities every chapter needs: seeding, device choice, counting, glue."""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch so that a rerun gives the same numbers.
+
+    Returns a :class:`torch.Generator` seeded the same way, for code that wants
+    its own stream of random numbers (for example shuffling in :func:`fit`).
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """The device to compute on: a CUDA GPU when one is present, else the CPU.
+
+    ``prefer`` forces a choice (``"cpu"`` or ``"cuda"``); asking for CUDA on a
+    machine without it raises an error that says so.
+    """
+    if prefer is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if prefer not in ("cpu", "cuda"):
+        raise ValueError(f"prefer must be 'cpu', 'cuda' or None, got {prefer!r}")
+    if prefer == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            "prefer='cuda' was asked for, but PyTorch sees no CUDA GPU on this "
+            "machine; use get_device() to fall back to the CPU."
+        )
+    return torch.device(prefer)
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
+    """The number of (trainable) scalar parameters of a model."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"count_parameters expects a torch.nn.Module, got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def glue(name: str, value: Any, display: bool = False) -> Any:
+    """Store ``value`` under ``name`` for the book's text to quote, and return it.
+
+    In the book build this is :func:`myst_nb.glue`, so the prose can write
+    ``{glue:text}`name:.2f``` and the number always comes from the run. Where
+    myst-nb is not installed (Google Colab, a bare Jupyter) it does nothing but
+    return the value, so the notebook runs everywhere.
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"glue name must be a Python identifier-like string, got {name!r}")
+    try:
+        from myst_nb import glue as _myst_glue
+    except ImportError:
+        return value
+    if isinstance(value, (np.floating, np.integer)):
+        value = value.item()
+    elif isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    _myst_glue(name, value, display=display)
+    return value

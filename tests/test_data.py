@@ -1,0 +1,172 @@
+"""Tests for dlcourse.data: MNIST loading (and its error messages), synthetic data, splits."""
+
+import urllib.error
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from dlcourse import data
+from dlcourse.data import DataError, data_root, load_mnist, noisy_polynomial, train_val_split
+
+RAW_NAMES = list(data.MNIST_FILES)
+
+
+def _assert_helpful(message: str, folder) -> None:
+    """A data error must name the folder, the four files and the environment variable."""
+    assert str(folder) in message
+    for name in RAW_NAMES:
+        assert name in message
+    assert "DLCOURSE_DATA" in message
+
+
+def _write(path, header: bytes, size: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + bytes(size - len(header)))
+
+
+def _header(name: str) -> bytes:
+    _, magic, count, _ = data.MNIST_FILES[name]
+    return magic.to_bytes(4, "big") + count.to_bytes(4, "big")
+
+
+# ---- data_root -------------------------------------------------------------------------
+
+def test_data_root_follows_environment_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv("DLCOURSE_DATA", str(tmp_path))
+    assert data_root() == tmp_path
+
+
+def test_data_root_defaults_to_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("DLCOURSE_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert data_root() == tmp_path / "dlcourse"
+
+
+# ---- load_mnist on the real files --------------------------------------------------------
+
+def test_load_mnist_shapes_types_and_range():
+    images, labels = load_mnist("test", limit=100)
+    assert images.shape == (100, 1, 28, 28) and images.dtype == torch.float32
+    assert labels.shape == (100,) and labels.dtype == torch.int64
+    assert 0.0 <= images.min() and images.max() <= 1.0 and images.max() > 0.9
+    assert set(labels.tolist()) <= set(range(10))
+    # the official test set starts with the digits 7, 2, 1, 0, 4
+    assert labels[:5].tolist() == [7, 2, 1, 0, 4]
+
+
+def test_load_mnist_full_splits_and_flatten():
+    x_train, y_train = load_mnist("train", flatten=True)
+    x_test, _ = load_mnist("test")
+    assert x_train.shape == (60_000, 784) and y_train.shape == (60_000,)
+    assert x_test.shape == (10_000, 1, 28, 28)
+    assert torch.bincount(y_train).min() > 5000  # every class is well represented
+
+
+def test_load_mnist_returns_fresh_tensors():
+    a, _ = load_mnist("test", limit=5)
+    a += 1.0
+    b, _ = load_mnist("test", limit=5)
+    assert b.max() <= 1.0, "changing a returned tensor must not change the next load"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"split": "validation"}, "split must be"),
+    ({"limit": 0}, "limit must be"),
+    ({"limit": 2.5}, "limit must be"),
+])
+def test_load_mnist_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_mnist(**kwargs)
+
+
+# ---- load_mnist error paths ----------------------------------------------------------------
+
+def test_missing_files_without_download(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_mnist("test", root=tmp_path, download=False)
+    _assert_helpful(str(err.value), tmp_path)
+    assert "missing" in str(err.value)
+
+
+def test_failed_download_gets_a_clear_error(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no internet")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    with pytest.raises(DataError) as err:
+        load_mnist("train", root=tmp_path)
+    message = str(err.value)
+    _assert_helpful(message, tmp_path)
+    assert "downloading it failed" in message and "no internet" in message
+
+
+def test_file_of_wrong_size_is_reported_corrupt(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    _write(raw / "t10k-images-idx3-ubyte", _header("t10k-images-idx3-ubyte"), 1000)
+    _write(raw / "t10k-labels-idx1-ubyte", _header("t10k-labels-idx1-ubyte"), 10_008)
+    with pytest.raises(DataError, match="corrupt: 1000 bytes, expected 7840016") as err:
+        load_mnist("test", root=tmp_path, download=False)
+    _assert_helpful(str(err.value), tmp_path)
+
+
+def test_file_with_wrong_header_is_reported_corrupt(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        _write(raw / name, b"\x00" * 8, data.MNIST_FILES[name][0])
+    with pytest.raises(DataError, match="IDX header says magic 0"):
+        load_mnist("test", root=tmp_path, download=False)
+
+
+def test_file_with_wrong_checksum_is_reported_corrupt(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        _write(raw / name, _header(name), data.MNIST_FILES[name][0])
+    with pytest.raises(DataError, match="corrupt: MD5"):
+        load_mnist("test", root=tmp_path, download=False)
+
+
+# ---- synthetic data and splits -----------------------------------------------------------
+
+def test_noisy_polynomial_is_reproducible_and_noisy():
+    x, y = noisy_polynomial(np.linspace(0, 1, 11), noise=0.3, seed=1)
+    x2, y2 = noisy_polynomial(np.linspace(0, 1, 11), noise=0.3, seed=1)
+    assert np.array_equal(y, y2)
+    residual = y - data.DEGREE10(x)
+    assert 0.05 < residual.std() < 1.0
+
+
+def test_noisy_polynomial_draws_sorted_points_and_zero_noise_is_exact():
+    x, y = noisy_polynomial(50, noise=0.0, seed=0)
+    assert x.shape == (50,) and np.all(np.diff(x) >= 0) and 0 <= x.min() and x.max() <= 1
+    assert np.allclose(y, data.DEGREE10(x))
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((0,), {}, "number of points"),
+    ((np.zeros((2, 2)),), {}, "one-dimensional"),
+    ((5,), {"noise": -1.0}, "noise must be"),
+])
+def test_noisy_polynomial_rejects_bad_input(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        noisy_polynomial(*args, **kwargs)
+
+
+def test_train_val_split_partitions_the_data():
+    x = torch.arange(100).float().unsqueeze(1)
+    y = torch.arange(100)
+    (xt, yt), (xv, yv) = train_val_split(x, y, val_fraction=0.2, seed=0)
+    assert len(xv) == 20 and len(xt) == 80
+    assert sorted(yt.tolist() + yv.tolist()) == list(range(100))
+    assert torch.equal(xt[:, 0].long(), yt), "inputs and targets stay paired"
+    (_, yt2), _ = train_val_split(x, y, val_fraction=0.2, seed=0)
+    assert torch.equal(yt, yt2)
+
+
+@pytest.mark.parametrize("n_y, fraction, match", [
+    (9, 0.2, "same length"), (10, 1.5, "strictly between"), (10, 0.01, "empty"),
+])
+def test_train_val_split_rejects_bad_input(n_y, fraction, match):
+    with pytest.raises(ValueError, match=match):
+        train_val_split(torch.zeros(10, 2), torch.zeros(n_y), val_fraction=fraction)

@@ -1,0 +1,59 @@
+"""Tests for dlcourse.plots."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from dlcourse.plots import plot_history, show_images  # noqa: E402
+from dlcourse.training import History  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("shape", [(5, 28, 28), (5, 1, 28, 28), (5, 784)])
+def test_show_images_accepts_common_shapes(shape):
+    fig = show_images(torch.rand(shape), titles=list("abcde"), ncols=3)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 5 and len(fig.axes) == 6  # a 2 x 3 grid, one left empty
+    assert [ax.get_title() for ax in shown] == list("abcde")
+    assert shown[0].images[0].get_cmap().name == "gray_r"
+
+
+def test_show_images_colours_titles():
+    fig = show_images(np.zeros((2, 4, 4)), titles=["ok", "wrong"], title_colors=["k", "red"])
+    assert matplotlib.colors.same_color(fig.axes[1].title.get_color(), "red")
+
+
+@pytest.mark.parametrize("images, kwargs, match", [
+    (torch.rand(3, 3, 28, 28), {}, "expects images of shape"),
+    (torch.rand(3, 10), {}, "square number"),
+    (torch.rand(0, 28, 28), {}, "no images"),
+    (torch.rand(3, 28, 28), {"titles": ["a"]}, "titles has 1 entries for 3 images"),
+])
+def test_show_images_rejects_bad_input(images, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        show_images(images, **kwargs)
+
+
+def test_plot_history_draws_losses_and_accuracy():
+    h = History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.7], val_accuracy=[0.8, 0.9])
+    ax = plot_history(h, title="t")
+    assert ax.get_title() == "t" and ax.get_xlabel() == "epoch"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["training loss", "validation loss", "validation accuracy"]
+
+
+def test_plot_history_rejects_bad_input():
+    with pytest.raises(TypeError, match="History"):
+        plot_history({"train_loss": [1.0]})
+    with pytest.raises(ValueError, match="empty"):
+        plot_history(History())
