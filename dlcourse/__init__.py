@@ -9,6 +9,7 @@ Modules:
 - :mod:`dlcourse.training` -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`    -- the figures chapters draw again and again
 - :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
+- :mod:`dlcourse.convolution` -- convolution and max pooling by hand, pictures of kernels
 """
 
 from dlcourse.data import (
@@ -21,11 +22,21 @@ from dlcourse.data import (
 from dlcourse.plots import plot_history, show_images
 from dlcourse.training import History, accuracy, evaluate, fit, predict
 from dlcourse.utils import count_parameters, get_device, glue, seed_everything
+from dlcourse.convolution import (
+    conv2d_by_hand,
+    conv_output_size,
+    max_pool2d_by_hand,
+    plot_convolution,
+    plot_filters,
+    plot_kernel,
+)
 
 __all__ = [
     "DataError",
     "History",
     "accuracy",
+    "conv2d_by_hand",
+    "conv_output_size",
     "count_parameters",
     "data_root",
     "evaluate",
@@ -33,8 +44,12 @@ __all__ = [
     "get_device",
     "glue",
     "load_mnist",
+    "max_pool2d_by_hand",
     "noisy_polynomial",
+    "plot_convolution",
+    "plot_filters",
     "plot_history",
+    "plot_kernel",
     "predict",
     "seed_everything",
     "show_images",
