@@ -58,7 +58,9 @@ def test_glue_returns_plain_values(monkeypatch):
     recorded = {}
     import myst_nb
 
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: recorded.update({name: value}))
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display: recorded.update({name: value})
+    )
     assert glue("acc", np.float32(0.5)) == 0.5
     assert type(recorded["acc"]) is float
     assert glue("n", torch.tensor(7)) == 7 and type(recorded["n"]) is int
