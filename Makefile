@@ -13,7 +13,9 @@ PORT    ?= 8000
 
 # The book's execution cache (jupyter-cache) only notices changes to a chapter's
 # own code. A chapter's outputs also depend on the helper package and on the
-# pinned versions, so a change to either clears the cache.
+# pinned versions, so a change to either clears the cache, and Sphinx's saved
+# environment (.doctrees) with it: otherwise Sphinx would not re-read (and so
+# not re-execute) the chapters whose text did not change.
 CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256sum | cut -c1-16)
 
 # Progress bars are for people watching; the site and the test logs show the
@@ -41,7 +43,7 @@ book: $(STAMP)
 	@mkdir -p $(BUILD)
 	@if [ "$$(cat $(BUILD)/.cache-key 2>/dev/null)" != "$(CACHE_KEY)" ]; then \
 	  echo "dlcourse/ or the requirements changed: clearing the execution cache"; \
-	  rm -rf $(BUILD)/.jupyter_cache; fi
+	  rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees; fi
 	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going
 	@echo "$(CACHE_KEY)" > $(BUILD)/.cache-key
 	@echo "The site is in $(BUILD)/html/index.html (or run: make serve)"
