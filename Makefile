@@ -27,6 +27,11 @@ RUN_ENV := DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
 	@echo "make test       run the dlcourse unit tests and every chapter (nbval)"
+	@echo "  Working on one chapter (see CONTRIBUTING.md):"
+	@echo "  make test CHAPTER=<name>     the unit tests, the chapter lint and book/<name>.md only"
+	@echo "  make preview CHAPTER=<name>  build the site (re-runs changed chapters only), print the page"
+	@echo "  make new-chapter NAME=<name> TITLE=\"...\"  a new chapter from templates/chapter.md"
+	@echo "  make lint                    ruff and the chapter lint, without running anything"
 	@echo "make serve      serve $(BUILD)/html on http://localhost:$(PORT)"
 	@echo "make clean      remove $(BUILD) (the site and the execution cache)"
 	@echo "make distclean  also remove the virtual environment $(VENV)"
@@ -50,6 +55,37 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# ---- Working on one chapter (CONTRIBUTING.md: "The edit, check, preview loop") ----
+.PHONY: check-chapter preview new-chapter lint
+
+# make test CHAPTER=<name>: the unit tests (which include the chapter lint) and
+# book/<name>.md only, instead of every chapter.
+ifdef CHAPTER
+override PYTEST_ARGS += tests book/$(CHAPTER).md
+test: check-chapter
+endif
+
+check-chapter: $(STAMP)
+	@$(BIN)/python tools/chapters.py check "$(CHAPTER)"
+
+# make preview CHAPTER=<name>: `make book` (which re-executes only the chapters whose
+# code changed), then the path of the chapter's page.
+preview: $(STAMP)
+	@MAKE="$(MAKE)" $(BIN)/python tools/preview.py "$(CHAPTER)"
+
+# make new-chapter NAME=<name> TITLE="...": passed through the environment, so that
+# any title (quotes, apostrophes) arrives intact.
+new-chapter: export NEW_CHAPTER_NAME = $(NAME)
+new-chapter: export NEW_CHAPTER_TITLE = $(TITLE)
+new-chapter: $(STAMP)
+	@$(BIN)/python tools/new_chapter.py "$$NEW_CHAPTER_NAME" "$$NEW_CHAPTER_TITLE"
+
+LINTED := dlcourse tests tools conftest.py
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/python tools/lint_chapters.py
 
 serve:
 	@test -f $(BUILD)/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }
