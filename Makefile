@@ -49,7 +49,10 @@ book: $(STAMP)
 	@if [ "$$(cat $(BUILD)/.cache-key 2>/dev/null)" != "$(CACHE_KEY)" ]; then \
 	  echo "dlcourse/ or the requirements changed: clearing the execution cache"; \
 	  rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees; fi
-	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going
+	@# After a failed build, forget Sphinx's saved environment: otherwise the next
+	@# build skips the unchanged pages and passes without repeating their warnings.
+	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going || \
+	  { rm -f $(BUILD)/.doctrees/environment.pickle; exit 1; }
 	@echo "$(CACHE_KEY)" > $(BUILD)/.cache-key
 	@echo "The site is in $(BUILD)/html/index.html (or run: make serve)"
 

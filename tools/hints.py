@@ -82,7 +82,8 @@ def build_hint(log: str, root: Path = ROOT) -> str:
             f"{hint}\n  Next: the traceback is above; fix the cell, run "
             f"`make test CHAPTER={path.stem}` (only that chapter), then `make preview` again."
         )
-    warnings = [line for line in log.split("\n") if "WARNING" in line or "ERROR" in line]
+    # Sphinx's own lines ("file:line: WARNING: ..."), not a kernel's chatter on stderr
+    warnings = [line for line in log.split("\n") if re.search(r": (WARNING|ERROR|CRITICAL):", line)]
     if warnings:
         listed = "\n".join(f"  {w.strip()}" for w in warnings[:10])
         return (

@@ -24,6 +24,7 @@ if __package__ in (None, ""):  # run as a script: python tools/preview.py
 
 from tools.chapters import ROOT, find_chapter, relative, toc_files
 from tools.hints import build_hint, strip_ansi
+from tools.lint_chapters import lint_book
 
 EXECUTED = re.compile(r"^(?P<path>\S+\.md): Executing notebook")
 FROM_CACHE = re.compile(r"^(?P<path>\S+\.md): Using cached notebook")
@@ -47,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
 
+    if page is not None:
+        # The lint is quick, and catches some build failures (a mistyped glue name) sooner.
+        remarks = lint_book(ROOT, only=[page])
+        if remarks:
+            print(f"The chapter lint has {len(remarks)} remark(s) (`make test` fails on them):")
+            for remark in remarks:
+                print(f"  {remark}")
+            print()
+
     start = time.monotonic()
     command = [os.environ.get("MAKE", "make"), "--no-print-directory", "book"]
     process = subprocess.Popen(
@@ -68,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  re-executed: {', '.join(executed) or 'none'}")
     if cached:
         print(f"  re-read, outputs from the execution cache: {', '.join(cached)}")
-    print("  every other page: unchanged since the last build")
+    if "clearing the execution cache" in log:
+        print("  (dlcourse/ or the requirements changed, so every chapter ran again)")
+    else:
+        print("  every other page: unchanged since the last build")
     if status:
         print(build_hint(log, ROOT))
         return status
