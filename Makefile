@@ -1,7 +1,8 @@
 # The course's commands. `make help` lists them.
 #   make book   build the executed site into _build/html
 #   make test   unit tests for dlcourse + every chapter run by nbval
-# Both create .venv from requirements.txt first when needed.
+#   make sync   regenerate the paired book/*.ipynb from the chapters' .md (after editing a chapter)
+# They create .venv from requirements.txt first when needed.
 
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 VENV    := .venv
@@ -22,11 +23,13 @@ CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256su
 # per-epoch lines that dlcourse.fit prints instead.
 RUN_ENV := DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
 
-.PHONY: help venv book test serve clean distclean
+.PHONY: help venv book test sync student serve clean distclean
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
 	@echo "make test       run the dlcourse unit tests and every chapter (nbval)"
+	@echo "make sync       regenerate the paired book/*.ipynb from the chapters' .md files"
+	@echo "make student    write solution-free notebooks for students to $(BUILD)/student"
 	@echo "  Working on one chapter (see CONTRIBUTING.md):"
 	@echo "  make test CHAPTER=<name>     the unit tests, the chapter lint and book/<name>.md only"
 	@echo "  make preview CHAPTER=<name>  build the site (re-runs changed chapters only), print the page"
@@ -59,11 +62,21 @@ book: $(STAMP)
 test: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The .md files are the chapters' source; each has a committed, output-free .ipynb twin
+# that the site's Colab and Binder buttons open. Run after editing or adding a chapter.
+sync: $(STAMP)
+	$(BIN)/python -m tools.notebooks sync
+
+# Notebooks without the exercises' solutions, for instructors to hand out.
+student: $(STAMP)
+	$(BIN)/python -m tools.notebooks student $(BUILD)/student
+
 # ---- Working on one chapter (CONTRIBUTING.md: "The edit, check, preview loop") ----
 .PHONY: check-chapter preview new-chapter lint
 
 # make test CHAPTER=<name>: the unit tests (which include the chapter lint) and
-# book/<name>.md only, instead of every chapter.
+# book/<name>.md only, instead of every chapter. It first regenerates the paired
+# .ipynb of any edited chapter (make sync), which the unit tests compare.
 ifdef CHAPTER
 override PYTEST_ARGS += tests book/$(CHAPTER).md
 test: check-chapter
@@ -71,6 +84,7 @@ endif
 
 check-chapter: $(STAMP)
 	@$(BIN)/python tools/chapters.py check "$(CHAPTER)"
+	@$(BIN)/python -m tools.notebooks sync | grep -v "notebook(s) updated" || true
 
 # make preview CHAPTER=<name>: `make book` (which re-executes only the chapters whose
 # code changed), then the path of the chapter's page.

@@ -11,7 +11,7 @@ import nbclient
 import nbformat
 import pytest
 
-from tools import chapters, hints, new_chapter
+from tools import chapters, hints, new_chapter, notebooks
 from tools import lint_chapters as lint
 
 TOC = """# Table of contents. A new chapter is a book/<name>.md notebook listed here.
@@ -50,6 +50,9 @@ def test_new_chapter_is_created_listed_and_follows_the_conventions(course):
     assert toc == TOC + "  - file: book/attention\n"  # appended, comments kept
     assert chapters.toc_groups(course)[-1] == [path]
     assert lint.lint_book(course) == []
+    # and its paired notebook, as `make sync` writes it
+    twin = path.with_suffix(".ipynb")
+    assert twin.read_text(encoding="utf-8") == notebooks.paired_notebook_text(path)
 
 
 def test_new_chapter_uses_the_repository_url_of_the_config(course):

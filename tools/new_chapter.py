@@ -129,7 +129,20 @@ def create(name: str, title: str, root: Path = ROOT) -> Path:
     path = root / "book" / f"{name}.md"
     add_to_toc(name, root)  # first: it is the step that can still refuse
     path.write_text(text, encoding="utf-8")
+    write_paired_notebook(path)
     return path
+
+
+def write_paired_notebook(path: Path) -> Path | None:
+    """Write the chapter's output-free ``.ipynb`` twin, as `make sync` does (when the
+    repository pairs its chapters with notebooks: tools/notebooks.py)."""
+    try:
+        from tools import notebooks
+    except ImportError:
+        return None
+    ipynb = notebooks.paired_path(path)
+    ipynb.write_text(notebooks.paired_notebook_text(path), encoding="utf-8")
+    return ipynb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     except ChapterError as err:
         print(f"make new-chapter: {err}", file=sys.stderr)
         return 2
-    print(f'Created book/{name}.md ("{check_title(title)}") and added it to the end of _toc.yml.')
+    twin = path.with_suffix(".ipynb")
+    also = f" and its paired notebook book/{twin.name}" if twin.exists() else ""
+    print(f'Created book/{name}.md ("{check_title(title)}"){also},')
+    print("and added the chapter to the end of _toc.yml.")
     print("Next:")
     print(
         f"  1. edit {path.relative_to(ROOT)}: replace the example, keep the structure "
