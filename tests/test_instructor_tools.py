@@ -4,6 +4,7 @@ make test / make preview, and the chapter discovery they share."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import jupytext
@@ -53,6 +54,15 @@ def test_new_chapter_is_created_listed_and_follows_the_conventions(course):
     # and its paired notebook, as `make sync` writes it
     twin = path.with_suffix(".ipynb")
     assert twin.read_text(encoding="utf-8") == notebooks.paired_notebook_text(path)
+
+
+def test_new_chapter_files_are_made_known_to_git(course):
+    subprocess.run(["git", "init", "--quiet"], cwd=course, check=True)
+    new_chapter.create("tracked", "Tracked", course)
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=course, check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert {"book/tracked.md", "book/tracked.ipynb"} <= set(listed)
 
 
 def test_new_chapter_uses_the_repository_url_of_the_config(course):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import keyword
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -129,8 +130,24 @@ def create(name: str, title: str, root: Path = ROOT) -> Path:
     path = root / "book" / f"{name}.md"
     add_to_toc(name, root)  # first: it is the step that can still refuse
     path.write_text(text, encoding="utf-8")
-    write_paired_notebook(path)
+    twin = write_paired_notebook(path)
+    register_with_git([p for p in (path, twin) if p is not None], root)
     return path
+
+
+def register_with_git(paths: list[Path], root: Path) -> bool:
+    """`git add --intent-to-add` the new files: git lists them (the launch tests want the
+    notebook known to git) without staging their content. False outside a git checkout."""
+    try:
+        subprocess.run(
+            ["git", "add", "--intent-to-add", "--", *map(str, paths)],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
 
 
 def write_paired_notebook(path: Path) -> Path | None:
@@ -160,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     twin = path.with_suffix(".ipynb")
     also = f" and its paired notebook book/{twin.name}" if twin.exists() else ""
     print(f'Created book/{name}.md ("{check_title(title)}"){also},')
-    print("and added the chapter to the end of _toc.yml.")
+    print("added the chapter to the end of _toc.yml, and told git about the new files")
+    print("(git add --intent-to-add: commit them when you are ready).")
     print("Next:")
     print(
         f"  1. edit {path.relative_to(ROOT)}: replace the example, keep the structure "

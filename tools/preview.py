@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     if cached:
         print(f"  re-read, outputs from the execution cache: {', '.join(cached)}")
     if "clearing the execution cache" in log:
-        print("  (dlcourse/ or the requirements changed, so every chapter ran again)")
+        print("  (a first build, or dlcourse/ or the requirements changed: every chapter ran)")
     else:
         print("  every other page: unchanged since the last build")
     if status:
