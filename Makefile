@@ -2,7 +2,8 @@
 #   make book   build the executed site into _build/html
 #   make test   unit tests for dlcourse + every chapter run by nbval, browser checks of the site
 #   make bench  time each chapter and a warm rebuild against the budgets
-# Both create .venv from requirements.txt first when needed.
+#   make sync   regenerate the paired book/*.ipynb from the chapters' .md (after editing a chapter)
+# They create .venv from requirements.txt first when needed.
 
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 VENV    := .venv
@@ -23,12 +24,14 @@ CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256su
 # per-epoch lines that dlcourse.fit prints instead.
 RUN_ENV := DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
 
-.PHONY: help venv book test bench serve clean distclean
+.PHONY: help venv book test bench sync student serve clean distclean
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
 	@echo "make test       run the dlcourse unit tests, every chapter (nbval) and the browser checks"
 	@echo "make bench      time each chapter and a warm rebuild; write $(BUILD)/bench.md and .json"
+	@echo "make sync       regenerate the paired book/*.ipynb from the chapters' .md files"
+	@echo "make student    write solution-free notebooks for students to $(BUILD)/student"
 	@echo "make serve      serve $(BUILD)/html on http://localhost:$(PORT)"
 	@echo "make clean      remove $(BUILD) (the site and the execution cache)"
 	@echo "make distclean  also remove the virtual environment $(VENV)"
@@ -57,6 +60,15 @@ test: $(STAMP)
 # One chapter, without the rebuild: make bench BENCH_ARGS="regression --skip-rebuild"
 bench: $(STAMP)
 	$(RUN_ENV) $(BIN)/python benchmarks/book.py $(BENCH_ARGS)
+
+# The .md files are the chapters' source; each has a committed, output-free .ipynb twin
+# that the site's Colab and Binder buttons open. Run after editing or adding a chapter.
+sync: $(STAMP)
+	$(BIN)/python -m tools.notebooks sync
+
+# Notebooks without the exercises' solutions, for instructors to hand out.
+student: $(STAMP)
+	$(BIN)/python -m tools.notebooks student $(BUILD)/student
 
 serve:
 	@test -f $(BUILD)/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }

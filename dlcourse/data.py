@@ -186,8 +186,16 @@ def train_val_split(
     return (x[train], y[train]), (x[val], y[val])
 
 
+def _sparse_polynomial(terms: dict[int, float]) -> np.polynomial.Polynomial:
+    """A polynomial from {power: coefficient}."""
+    coef = np.zeros(max(terms) + 1)
+    for power, value in terms.items():
+        coef[power] = value
+    return np.polynomial.Polynomial(coef)
+
+
 #: The "true" function of the regression chapter: 2x - 10x^5 + 15x^10 on [0, 1].
-DEGREE10 = np.polynomial.Polynomial([0, 2, 0, 0, 0, -10, 0, 0, 0, 0, 15])
+DEGREE10 = _sparse_polynomial({1: 2.0, 5: -10.0, 10: 15.0})
 
 
 def noisy_polynomial(
