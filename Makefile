@@ -1,6 +1,7 @@
 # The course's commands. `make help` lists them.
 #   make book   build the executed site into _build/html
-#   make test   unit tests for dlcourse + every chapter run by nbval
+#   make test   unit tests for dlcourse + every chapter run by nbval, browser checks of the site
+#   make bench  time each chapter and a warm rebuild against the budgets
 #   make sync   regenerate the paired book/*.ipynb from the chapters' .md (after editing a chapter)
 # They create .venv from requirements.txt first when needed.
 
@@ -11,6 +12,8 @@ STAMP   := $(VENV)/.installed-requirements
 BUILD   := _build
 WORKERS ?= auto
 PORT    ?= 8000
+BOOK_ARGS ?=
+BENCH_ARGS ?=
 
 # The book's execution cache (jupyter-cache) only notices changes to a chapter's
 # own code. A chapter's outputs also depend on the helper package and on the
@@ -23,11 +26,12 @@ CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256su
 # per-epoch lines that dlcourse.fit prints instead.
 RUN_ENV := DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
 
-.PHONY: help venv book test sync student serve clean distclean
+.PHONY: help venv book test bench sync student serve clean distclean
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
-	@echo "make test       run the dlcourse unit tests and every chapter (nbval)"
+	@echo "make test       run the dlcourse unit tests, every chapter (nbval) and the browser checks"
+	@echo "make bench      time each chapter and a warm rebuild; write $(BUILD)/bench.md and .json"
 	@echo "make sync       regenerate the paired book/*.ipynb from the chapters' .md files"
 	@echo "make student    write solution-free notebooks for students to $(BUILD)/student"
 	@echo "  Working on one chapter (see CONTRIBUTING.md):"
@@ -54,13 +58,18 @@ book: $(STAMP)
 	  rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees; fi
 	@# After a failed build, forget Sphinx's saved environment: otherwise the next
 	@# build skips the unchanged pages and passes without repeating their warnings.
-	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going || \
+	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going $(BOOK_ARGS) || \
 	  { rm -f $(BUILD)/.doctrees/environment.pickle; exit 1; }
 	@echo "$(CACHE_KEY)" > $(BUILD)/.cache-key
 	@echo "The site is in $(BUILD)/html/index.html (or run: make serve)"
 
 test: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# A benchmark, not a test: fails (exit 1) when a chapter breaks its time or memory budget.
+# One chapter, without the rebuild: make bench BENCH_ARGS="regression --skip-rebuild"
+bench: $(STAMP)
+	$(RUN_ENV) $(BIN)/python benchmarks/book.py $(BENCH_ARGS)
 
 # The .md files are the chapters' source; each has a committed, output-free .ipynb twin
 # that the site's Colab and Binder buttons open. Run after editing or adding a chapter.
@@ -76,9 +85,11 @@ student: $(STAMP)
 
 # make test CHAPTER=<name>: the unit tests (which include the chapter lint) and
 # book/<name>.md only, instead of every chapter. It first regenerates the paired
-# .ipynb of any edited chapter (make sync), which the unit tests compare.
+# .ipynb of any edited chapter (make sync), which the unit tests compare. The
+# browser checks of the built site (tests/test_site.py) belong to the whole book
+# and would rebuild it: plain `make test` runs them.
 ifdef CHAPTER
-override PYTEST_ARGS += tests book/$(CHAPTER).md
+override PYTEST_ARGS += --ignore=tests/test_site.py tests book/$(CHAPTER).md
 test: check-chapter
 endif
 
