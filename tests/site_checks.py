@@ -21,10 +21,10 @@ import http.server
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urldefrag, urlsplit
 
 import yaml
@@ -114,7 +114,9 @@ def toc_pages(book_root: Path) -> list[Page]:
         found = [book_root / f"{name}{suffix}" for suffix in (".md", ".ipynb")]
         found = [f for f in found if f.exists()]
         if not found:
-            raise FileNotFoundError(f"{toc_file} lists {name!r} but there is no {name}.md or .ipynb")
+            raise FileNotFoundError(
+                f"{toc_file} lists {name!r} but there is no {name}.md or .ipynb"
+            )
         pages.append(Page(name, found[0]))
     return pages
 
@@ -198,7 +200,9 @@ def expected_output(source: str) -> str | None:
     pyplot = {
         c.func.attr
         for c in calls
-        if isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name) and c.func.value.id == "plt"
+        if isinstance(c.func, ast.Attribute)
+        and isinstance(c.func.value, ast.Name)
+        and c.func.value.id == "plt"
     }
     if pyplot - _PYPLOT_QUIET and "close" not in pyplot:
         return f"it draws a figure (plt.{sorted(pyplot - _PYPLOT_QUIET)[0]})"
@@ -222,7 +226,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass  # the browser's listeners report failed requests
 
     def handle(self) -> None:
-        with contextlib.suppress(ConnectionError):  # the browser may drop a request it no longer needs
+        with contextlib.suppress(
+            ConnectionError
+        ):  # the browser may drop a request it no longer needs
             super().handle()
 
 
@@ -245,7 +251,10 @@ def launch_chromium(executable: str):
     """A headless Chromium (Playwright BrowserContext) with a fresh, temporary profile."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, sync_playwright() as pw:
+    with (
+        tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile,
+        sync_playwright() as pw,
+    ):
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=executable, args=CHROMIUM_ARGS, headless=True
         )
@@ -270,7 +279,7 @@ class _Ids(HTMLParser):
                 self.ids.add(value or "")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ids_in_file(path: Path) -> frozenset[str]:
     parser = _Ids()
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
@@ -359,7 +368,9 @@ def check_page(
 
     tab = context.new_page()
     tab.route("**/*", route)
-    tab.on("console", lambda msg: msg.type == "error" and add("console", f"console error: {msg.text}"))
+    tab.on(
+        "console", lambda msg: msg.type == "error" and add("console", f"console error: {msg.text}")
+    )
     tab.on("pageerror", lambda error: add("console", f"uncaught JavaScript error: {error}"))
     tab.on(
         "requestfailed",
@@ -410,8 +421,11 @@ def _check_facts(facts: dict, page: Page, base_url: str, html_dir: Path, url: st
 
     for cell in facts["cells"]:
         if match := MEMORY_ADDRESS.search(cell["outputText"]):
-            add("address", f"an output shows a memory address, {match.group()}: end the cell's "
-                           "last line with ';' (or assign the result) so the site shows nothing")
+            add(
+                "address",
+                f"an output shows a memory address, {match.group()}: end the cell's "
+                "last line with ';' (or assign the result) so the site shows nothing",
+            )
 
     page_ids = set(facts["ids"])
     for link in facts["links"]:
@@ -419,7 +433,7 @@ def _check_facts(facts: dict, page: Page, base_url: str, html_dir: Path, url: st
         if not href.startswith(base_url):
             continue  # external (not reachable from here), mailto:, javascript:, ...
         target, fragment = urldefrag(href)
-        path = unquote(urlsplit(target).path)[len(urlsplit(base_url).path):]
+        path = unquote(urlsplit(target).path)[len(urlsplit(base_url).path) :]
         file = html_dir / path
         if file.is_dir():
             file = file / "index.html"
@@ -433,8 +447,11 @@ def _check_facts(facts: dict, page: Page, base_url: str, html_dir: Path, url: st
         ids = page_ids if same_page else _ids_in_file(file)
         if file.suffix == ".html" and fragment not in ids:
             where = "this page" if same_page else f"/{path}"
-            add("link", f"link {link['raw']!r} ({link['text']!r}) points at #{fragment}, "
-                        f"which {where} does not have")
+            add(
+                "link",
+                f"link {link['raw']!r} ({link['text']!r}) points at #{fragment}, "
+                f"which {where} does not have",
+            )
 
 
 def _check_cells(cells: list[dict], add) -> None:
@@ -445,7 +462,10 @@ def _check_cells(cells: list[dict], add) -> None:
         try:
             reason = expected_output(cell["source"])
         except SyntaxError as error:
-            add("output", f"code cell {number} is not valid Python ({error.msg}, line {error.lineno})")
+            add(
+                "output",
+                f"code cell {number} is not valid Python ({error.msg}, line {error.lineno})",
+            )
             continue
         if reason:
             first = cell["source"].strip().splitlines()[0][:70]
@@ -467,7 +487,10 @@ def _check_launch_buttons(tab, page: Page, launch: dict[str, str], add) -> None:
             add("launch", f"no {service} launch button ({prefix}...)")
             continue
         if not links.first.is_visible():
-            add("launch", f"the {service} launch button does not show when the rocket menu is opened")
+            add(
+                "launch",
+                f"the {service} launch button does not show when the rocket menu is opened",
+            )
         href = links.first.get_attribute("href") or ""
         if f"/{stem}." not in href:
             add("launch", f"the {service} launch button does not open this page: {href}")
@@ -484,7 +507,10 @@ def _check_solutions(tab, add) -> None:
             add("solution", f"{label!r} is empty")
             continue
         if body.is_visible():
-            add("solution", f"{label!r} is shown at once: give it ':class: dropdown' so it starts folded")
+            add(
+                "solution",
+                f"{label!r} is shown at once: give it ':class: dropdown' so it starts folded",
+            )
             continue
         button = solution.locator("button.toggle-button")  # "Click to show", added by the theme
         (button.first if button.count() else title).click()

@@ -41,7 +41,8 @@ HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "broken_book"
 CHROMIUM = os.environ.get("CHROMIUM") or next(
-    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+)
 
 PAGES = site_checks.toc_pages(ROOT)
 
@@ -49,15 +50,22 @@ PAGES = site_checks.toc_pages(ROOT)
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM:
-        pytest.skip("no Chromium browser installed: `apt-get install chromium` (or set CHROMIUM=/path) "
-                    "to run the browser checks of the site")
+        pytest.skip(
+            "no Chromium browser installed: `apt-get install chromium` (or set CHROMIUM=/path) "
+            "to run the browser checks of the site"
+        )
     with site_checks.launch_chromium(CHROMIUM) as context:
         yield context
 
 
 # Besides its own source, every page depends on these (the helper package shapes outputs).
-SHARED_INPUTS = [ROOT / "_toc.yml", ROOT / "_config.yml", ROOT / "requirements.txt",
-                 *sorted((ROOT / "dlcourse").glob("*.py")), *sorted((ROOT / "_ext").glob("*.py"))]
+SHARED_INPUTS = [
+    ROOT / "_toc.yml",
+    ROOT / "_config.yml",
+    ROOT / "requirements.txt",
+    *sorted((ROOT / "dlcourse").glob("*.py")),
+    *sorted((ROOT / "_ext").glob("*.py")),
+]
 
 
 def _site_is_stale() -> str | None:
@@ -80,8 +88,9 @@ def book_site():
     """The course's built site on a local server: (base URL, html folder)."""
     if reason := _site_is_stale():
         print(f"building the book with `make book`: {reason}")
-        build = subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT,
-                               capture_output=True, text=True)
+        build = subprocess.run(
+            ["make", "--no-print-directory", "book"], cwd=ROOT, capture_output=True, text=True
+        )
         if build.returncode != 0:
             pytest.fail(f"`make book` failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}")
     with site_checks.serve(HTML) as base_url:
@@ -92,11 +101,16 @@ def book_site():
 def test_page_in_browser(browser, book_site, page):
     base_url, html = book_site
     problems = site_checks.check_page(
-        browser, base_url, html, page,
+        browser,
+        base_url,
+        html,
+        page,
         launch=site_checks.launch_urls(ROOT),
         screenshot=SCREENSHOTS / f"{page.docname}.png",
     )
-    assert not problems, f"{page.html_path} in the browser:\n" + "\n".join(f"  {p}" for p in problems)
+    assert not problems, f"{page.html_path} in the browser:\n" + "\n".join(
+        f"  {p}" for p in problems
+    )
 
 
 def test_toc_lists_the_chapters():
@@ -127,8 +141,12 @@ def test_checks_fail_on_a_broken_page(browser, broken_book, tmp_path):
     with site_checks.serve(html) as base_url:
         for page in site_checks.toc_pages(book):
             found[page.docname] = site_checks.check_page(
-                browser, base_url, html, page,
-                launch=site_checks.launch_urls(book), screenshot=tmp_path / f"{page.docname}.png",
+                browser,
+                base_url,
+                html,
+                page,
+                launch=site_checks.launch_urls(book),
+                screenshot=tmp_path / f"{page.docname}.png",
             )
     report = "\n".join(f"{name}: {p}" for name, problems in found.items() for p in problems)
 
@@ -137,46 +155,58 @@ def test_checks_fail_on_a_broken_page(browser, broken_book, tmp_path):
     assert (tmp_path / "good.png").stat().st_size > 0
 
     broken = found["broken"]
+
     def has(kind: str, *words: str) -> bool:
         return any(p.kind == kind and all(w in p.detail for w in words) for p in broken)
 
-    assert has("image", "missing.png"), report                       # a broken image
+    assert has("image", "missing.png"), report  # a broken image
     assert has("request", "404", "missing.png"), report
     assert has("output", "code cell 1 has no output", "print()"), report  # a cell without output
     assert has("link", "chapter-two.html", "missing page"), report  # a dead link to a page
-    assert has("link", "#nowhere.md"), report                       # a dead anchor (MyST's dead link)
-    assert has("link", "#no-such-section"), report                  # a dead anchor on another page
-    assert has("math"), report                                      # a TeX error
-    assert has("solution", "shown at once"), report                 # a solution not folded
-    assert {p.kind for p in broken} <= {"image", "request", "console", "output", "link", "math", "solution"}, report
+    assert has("link", "#nowhere.md"), report  # a dead anchor (MyST's dead link)
+    assert has("link", "#no-such-section"), report  # a dead anchor on another page
+    assert has("math"), report  # a TeX error
+    assert has("solution", "shown at once"), report  # a solution not folded
+    assert {p.kind for p in broken} <= {
+        "image",
+        "request",
+        "console",
+        "output",
+        "link",
+        "math",
+        "solution",
+    }, report
 
 
 # ------------------------------------------ the rule for cells that need output
 
 
-@pytest.mark.parametrize("source, needs_output", [
-    ('print("hello")', True),
-    ("for k in range(3):\n    print(k)", True),
-    ("display(table)", True),
-    ("fig, ax = plt.subplots()\nax.plot(x, y)\nax.legend();", True),
-    ("plt.imshow(image)", True),
-    ("model", True),
-    ("x.shape", True),
-    ("losses[-1] / 2", True),
-    ("HTML(animation.to_jshtml())", True),
-    ("%matplotlib inline\nimport numpy as np\nnp.arange(3) * 2", True),
-    ("%%time\nprint(1)", True),
-    # legitimately silent
-    ("import numpy as np\nx = np.arange(3)", False),
-    ("def report(x):\n    print(x)", False),
-    ("loss.backward()\noptimizer.step()", False),
-    ('glue("rg_loss", loss)', False),
-    ("fig, ax = plt.subplots()\nanim = make(fig)\nplt.close(fig)", False),
-    ("x.shape;", False),
-    ("model  ;  # nothing to show", False),
-    ("%%capture\nprint('hidden')", False),
-    ("!ls\n%pip install x", False),  # magics and shell commands: not judged
-])
+@pytest.mark.parametrize(
+    "source, needs_output",
+    [
+        ('print("hello")', True),
+        ("for k in range(3):\n    print(k)", True),
+        ("display(table)", True),
+        ("fig, ax = plt.subplots()\nax.plot(x, y)\nax.legend();", True),
+        ("plt.imshow(image)", True),
+        ("model", True),
+        ("x.shape", True),
+        ("losses[-1] / 2", True),
+        ("HTML(animation.to_jshtml())", True),
+        ("%matplotlib inline\nimport numpy as np\nnp.arange(3) * 2", True),
+        ("%%time\nprint(1)", True),
+        # legitimately silent
+        ("import numpy as np\nx = np.arange(3)", False),
+        ("def report(x):\n    print(x)", False),
+        ("loss.backward()\noptimizer.step()", False),
+        ('glue("rg_loss", loss)', False),
+        ("fig, ax = plt.subplots()\nanim = make(fig)\nplt.close(fig)", False),
+        ("x.shape;", False),
+        ("model  ;  # nothing to show", False),
+        ("%%capture\nprint('hidden')", False),
+        ("!ls\n%pip install x", False),  # magics and shell commands: not judged
+    ],
+)
 def test_expected_output_rule(source, needs_output):
     assert (expected_output(source) is not None) == needs_output
 
