@@ -9,6 +9,10 @@ Modules:
 - :mod:`dlcourse.training` -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`    -- the figures chapters draw again and again
 - :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
+- :mod:`dlcourse.regression`  -- polynomial design matrix and mean squared error
+- :mod:`dlcourse.optimizers`  -- gradient descent, momentum and Adam written by hand
+- :mod:`dlcourse.landscapes`  -- 2-D loss surfaces and plots of optimisers' paths
+- :mod:`dlcourse.interactive` -- ipywidgets controls that redraw a figure
 """
 
 from dlcourse.data import (
@@ -18,23 +22,39 @@ from dlcourse.data import (
     noisy_polynomial,
     train_val_split,
 )
+from dlcourse.interactive import interact_figure
+from dlcourse.landscapes import QuadraticBowl, RuggedValley, Surface, plot_contours, plot_paths
+from dlcourse.optimizers import adam_step, descend, gd_step, momentum_step
 from dlcourse.plots import plot_history, show_images
+from dlcourse.regression import design_matrix, mse
 from dlcourse.training import History, accuracy, evaluate, fit, predict
 from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 
 __all__ = [
     "DataError",
     "History",
+    "QuadraticBowl",
+    "RuggedValley",
+    "Surface",
     "accuracy",
+    "adam_step",
     "count_parameters",
     "data_root",
+    "descend",
+    "design_matrix",
     "evaluate",
     "fit",
+    "gd_step",
     "get_device",
     "glue",
+    "interact_figure",
     "load_mnist",
+    "momentum_step",
+    "mse",
     "noisy_polynomial",
+    "plot_contours",
     "plot_history",
+    "plot_paths",
     "predict",
     "seed_everything",
     "show_images",
