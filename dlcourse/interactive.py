@@ -41,12 +41,15 @@ def interact_figure(draw: Callable[..., plt.Figure], **controls) -> None:
     if not callable(draw):
         raise TypeError(f"draw must be a function that returns a figure, got {type(draw).__name__}")
     if not controls:
-        raise ValueError("interact_figure needs at least one control, "
-                         "e.g. lr=ipywidgets.FloatSlider(...)")
+        raise ValueError(
+            "interact_figure needs at least one control, e.g. lr=ipywidgets.FloatSlider(...)"
+        )
     for name, control in controls.items():
         if not isinstance(control, ipywidgets.ValueWidget):
-            raise TypeError(f"control {name!r} must be an ipywidgets control with a value "
-                            f"(a slider, a dropdown, ...), got {type(control).__name__}")
+            raise TypeError(
+                f"control {name!r} must be an ipywidgets control with a value "
+                f"(a slider, a dropdown, ...), got {type(control).__name__}"
+            )
 
     def render() -> plt.Figure:
         fig = draw(**{name: control.value for name, control in controls.items()})

@@ -32,8 +32,12 @@ def _point(point) -> np.ndarray:
 
 
 def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-            or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.floating))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
 
@@ -94,8 +98,10 @@ class Surface:
             if np.linalg.norm(g) < tol:
                 return p
             p = p - np.linalg.solve(self.hessian(p), g)
-        raise RuntimeError(f"Newton's method found no critical point near {guess!r} in "
-                           f"{max_iter} steps; start closer to one")
+        raise RuntimeError(
+            f"Newton's method found no critical point near {guess!r} in "
+            f"{max_iter} steps; start closer to one"
+        )
 
     def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(W1, W2, Z)``: an ``n x n`` grid over ``xlim`` x ``ylim`` and the loss on it."""
@@ -144,8 +150,13 @@ class RuggedValley(Surface):
     # geometric: many lines on the valley floor, one ring (1.63) around the pit's bottom
     levels = np.geomspace(0.03, 300.0, 24)
 
-    def __init__(self, steepness: float = 10.0, depth: float = 1.0,
-                 pit: tuple[float, float] = (-0.6, 0.45), width: float = 0.05):
+    def __init__(
+        self,
+        steepness: float = 10.0,
+        depth: float = 1.0,
+        pit: tuple[float, float] = (-0.6, 0.45),
+        width: float = 0.05,
+    ):
         self.steepness = _positive("steepness", steepness)
         self.depth = _positive("depth", depth)
         self.width = _positive("width", width)
@@ -159,17 +170,29 @@ class RuggedValley(Surface):
 
     def gradient(self, w1, w2):
         dip, across = self._dip(w1, w2), w2 - w1**2
-        d1 = -2 * (1 - w1) - 4 * self.steepness * w1 * across + 2 * dip * (w1 - self.pit[0]) / self.width
+        d1 = (
+            -2 * (1 - w1)
+            - 4 * self.steepness * w1 * across
+            + 2 * dip * (w1 - self.pit[0]) / self.width
+        )
         d2 = 2 * self.steepness * across + 2 * dip * (w2 - self.pit[1]) / self.width
         return d1, d2
 
     def __repr__(self) -> str:
-        return (f"RuggedValley(steepness={self.steepness}, depth={self.depth}, "
-                f"pit={self.pit}, width={self.width})")
+        return (
+            f"RuggedValley(steepness={self.steepness}, depth={self.depth}, "
+            f"pit={self.pit}, width={self.width})"
+        )
 
 
-def plot_contours(surface: Surface, *, ax: plt.Axes | None = None, levels=None, n: int = 200,
-                  title: str | None = None) -> plt.Axes:
+def plot_contours(
+    surface: Surface,
+    *,
+    ax: plt.Axes | None = None,
+    levels=None,
+    n: int = 200,
+    title: str | None = None,
+) -> plt.Axes:
     """Contour lines of ``surface`` over its ``xlim`` x ``ylim``.
 
     ``levels`` is an increasing sequence of loss values or a number of lines
@@ -191,19 +214,32 @@ def plot_contours(surface: Surface, *, ax: plt.Axes | None = None, levels=None, 
         _, ax = plt.subplots(figsize=(6, 4.5))
     levels = np.asarray(levels, dtype=float)
     if levels.ndim != 1 or len(levels) < 2 or np.any(np.diff(levels) <= 0):
-        raise ValueError(f"levels must be an increasing sequence of at least 2 loss values, "
-                         f"got {levels!r}")
+        raise ValueError(
+            f"levels must be an increasing sequence of at least 2 loss values, got {levels!r}"
+        )
     # one colour step per line, whatever the spacing of the levels; pale, so paths stand out
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, len(levels)))
     ax.contour(w1, w2, z, levels=levels, colors=colors, linewidths=0.8, alpha=0.55)
-    ax.set(xlim=surface.xlim, ylim=surface.ylim, xlabel="$w_1$", ylabel="$w_2$",
-           title=title if title is not None else f"Contours of the {surface.name}")
+    ax.set(
+        xlim=surface.xlim,
+        ylim=surface.ylim,
+        xlabel="$w_1$",
+        ylabel="$w_2$",
+        title=title if title is not None else f"Contours of the {surface.name}",
+    )
     return ax
 
 
-def plot_paths(surface: Surface, paths: Mapping[str, np.ndarray], *, ax: plt.Axes | None = None,
-               levels=None, n: int = 200, title: str | None = None,
-               markersize: float = 3.0) -> plt.Axes:
+def plot_paths(
+    surface: Surface,
+    paths: Mapping[str, np.ndarray],
+    *,
+    ax: plt.Axes | None = None,
+    levels=None,
+    n: int = 200,
+    title: str | None = None,
+    markersize: float = 3.0,
+) -> plt.Axes:
     """Optimisers' paths over the contour lines of ``surface``, one labelled line each.
 
     ``paths`` maps a label to an array of shape ``(n, 2)`` (what
@@ -212,7 +248,9 @@ def plot_paths(surface: Surface, paths: Mapping[str, np.ndarray], *, ax: plt.Axe
     ``levels`` and ``n`` (grid points per side) are passed on to :func:`plot_contours`.
     """
     if not isinstance(paths, Mapping):
-        raise TypeError(f"paths must map labels to arrays of shape (n, 2), got {type(paths).__name__}")
+        raise TypeError(
+            f"paths must map labels to arrays of shape (n, 2), got {type(paths).__name__}"
+        )
     checked = {}
     for label, path in paths.items():
         path = np.asarray(path, dtype=float)

@@ -23,22 +23,27 @@ State = dict
 
 def _check_rate(name: str, value: float, *, below: float | None = None) -> None:
     """A positive finite number; with ``below``, a number in ``[0, below)`` instead."""
-    ok = (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-          and math.isfinite(value))
+    ok = (
+        isinstance(value, (int, float, np.floating))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
     ok = ok and (value > 0 if below is None else 0 <= value < below)
     if not ok:
         expected = "a positive finite number" if below is None else f"a number in [0, {below:g})"
         raise ValueError(f"{name} must be {expected}, got {value!r}")
 
 
-def gd_step(theta: np.ndarray, grad: np.ndarray, state: State, *, lr: float
-            ) -> tuple[np.ndarray, State]:
+def gd_step(
+    theta: np.ndarray, grad: np.ndarray, state: State, *, lr: float
+) -> tuple[np.ndarray, State]:
     """Plain gradient descent: a step of size ``lr`` against the gradient."""
     return theta - lr * grad, state
 
 
-def momentum_step(theta: np.ndarray, grad: np.ndarray, state: State, *, lr: float,
-                  momentum: float = 0.9) -> tuple[np.ndarray, State]:
+def momentum_step(
+    theta: np.ndarray, grad: np.ndarray, state: State, *, lr: float, momentum: float = 0.9
+) -> tuple[np.ndarray, State]:
     """Gradient descent with momentum ("heavy ball").
 
     The velocity is a running sum of past gradients, each older one weighted
@@ -48,22 +53,29 @@ def momentum_step(theta: np.ndarray, grad: np.ndarray, state: State, *, lr: floa
     return theta - lr * velocity, {"velocity": velocity}
 
 
-def adam_step(theta: np.ndarray, grad: np.ndarray, state: State, *, lr: float,
-              beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
-              ) -> tuple[np.ndarray, State]:
+def adam_step(
+    theta: np.ndarray,
+    grad: np.ndarray,
+    state: State,
+    *,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[np.ndarray, State]:
     """Adam: momentum on the gradient, divided by a running size of the gradient.
 
-    ``m`` averages the gradient, ``v`` its square, each coordinate separately;
+    ``m`` averages the gradient, ``s`` its square, each coordinate separately;
     both start at zero, so the first steps divide by ``1 - beta**t`` to undo
     that bias. Each coordinate then moves by about ``lr``, however large or
     small its gradient is.
     """
     t = state.get("t", 0) + 1
     m = beta1 * state.get("m", 0.0) + (1 - beta1) * grad
-    v = beta2 * state.get("v", 0.0) + (1 - beta2) * grad**2
+    s = beta2 * state.get("s", 0.0) + (1 - beta2) * grad**2
     m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), {"t": t, "m": m, "v": v}
+    s_hat = s / (1 - beta2**t)
+    return theta - lr * m_hat / (np.sqrt(s_hat) + eps), {"t": t, "m": m, "s": s}
 
 
 #: The methods :func:`descend` knows, by name.
@@ -116,8 +128,10 @@ def descend(
     allowed = {"gd": set(), "momentum": {"momentum"}, "adam": {"beta1", "beta2", "eps"}}[method]
     unknown = set(hyper) - allowed
     if unknown:
-        raise ValueError(f"method {method!r} takes the settings {sorted(allowed) or 'none'}, "
-                         f"got unknown {sorted(unknown)}")
+        raise ValueError(
+            f"method {method!r} takes the settings {sorted(allowed) or 'none'}, "
+            f"got unknown {sorted(unknown)}"
+        )
     _check_rate("lr", lr)
     _check_rate("max_norm", max_norm)
     if "momentum" in hyper:
@@ -139,8 +153,10 @@ def descend(
     for _ in range(steps):
         grad = np.asarray(gradient(theta), dtype=float)
         if grad.shape != theta.shape:
-            raise ValueError(f"gradient returned shape {grad.shape} for a point of shape "
-                             f"{theta.shape}; it must return one number per coordinate")
+            raise ValueError(
+                f"gradient returned shape {grad.shape} for a point of shape "
+                f"{theta.shape}; it must return one number per coordinate"
+            )
         with np.errstate(over="ignore", invalid="ignore"):
             theta, state = step(theta, grad, state, lr=lr, **hyper)
         if not np.all(np.isfinite(theta)) or np.linalg.norm(theta) > max_norm:

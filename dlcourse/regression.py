@@ -33,10 +33,14 @@ def mse(prediction, target):
     """
     shape_p, shape_t = tuple(np.shape(prediction)), tuple(np.shape(target))
     if shape_p != shape_t:
-        raise ValueError(f"prediction and target must have the same shape, got {shape_p} and "
-                         f"{shape_t}; reshape one of them (for example y.reshape(-1, 1))")
+        raise ValueError(
+            f"prediction and target must have the same shape, got {shape_p} and "
+            f"{shape_t}; reshape one of them (for example y.reshape(-1, 1))"
+        )
     if 0 in shape_p:
-        raise ValueError(f"mse needs at least one prediction, got an empty array of shape {shape_p}")
+        raise ValueError(
+            f"mse needs at least one prediction, got an empty array of shape {shape_p}"
+        )
     if isinstance(prediction, torch.Tensor) or isinstance(target, torch.Tensor):
         return ((torch.as_tensor(prediction) - torch.as_tensor(target)) ** 2).mean()
     return np.mean((np.asarray(prediction, dtype=float) - np.asarray(target, dtype=float)) ** 2)

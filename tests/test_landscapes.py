@@ -17,8 +17,12 @@ from dlcourse.landscapes import (  # noqa: E402
     plot_paths,
 )
 
-SURFACES = [QuadraticBowl(), QuadraticBowl(a=2.0, b=0.5), RuggedValley(),
-            RuggedValley(steepness=3.0, depth=0.5, pit=(0.2, -0.3), width=0.2)]
+SURFACES = [
+    QuadraticBowl(),
+    QuadraticBowl(a=2.0, b=0.5),
+    RuggedValley(),
+    RuggedValley(steepness=3.0, depth=0.5, pit=(0.2, -0.3), width=0.2),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +36,9 @@ def test_gradient_matches_finite_differences(surface):
     rng = np.random.default_rng(0)
     h = 1e-6
     for point in rng.uniform(-1.5, 1.5, size=(10, 2)):
-        numeric = [(surface(*(point + h * e)) - surface(*(point - h * e))) / (2 * h)
-                   for e in np.eye(2)]
+        numeric = [
+            (surface(*(point + h * e)) - surface(*(point - h * e))) / (2 * h) for e in np.eye(2)
+        ]
         assert np.allclose(surface.grad(point), numeric, rtol=1e-5, atol=1e-5)
 
 
@@ -85,18 +90,21 @@ def test_critical_point_gives_up_with_a_clear_error():
         RuggedValley().critical_point((1.9, -0.9), max_iter=0)
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: QuadraticBowl(a=0.0), "a must be a positive finite number"),
-    (lambda: QuadraticBowl(b=-1.0), "b must be"),
-    (lambda: QuadraticBowl(a=True), "a must be"),
-    (lambda: QuadraticBowl(extent=float("inf")), "extent must be"),
-    (lambda: RuggedValley(width=0.0), "width must be"),
-    (lambda: RuggedValley(pit=(1.0,)), "two finite numbers"),
-    (lambda: QuadraticBowl().grad((1.0, 2.0, 3.0)), "two finite numbers"),
-    (lambda: QuadraticBowl().grad((np.nan, 0.0)), "two finite numbers"),
-    (lambda: QuadraticBowl().losses(np.zeros((3, 3))), r"shape \(n, 2\)"),
-    (lambda: QuadraticBowl().grid(1), "n >= 2"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: QuadraticBowl(a=0.0), "a must be a positive finite number"),
+        (lambda: QuadraticBowl(b=-1.0), "b must be"),
+        (lambda: QuadraticBowl(a=True), "a must be"),
+        (lambda: QuadraticBowl(extent=float("inf")), "extent must be"),
+        (lambda: RuggedValley(width=0.0), "width must be"),
+        (lambda: RuggedValley(pit=(1.0,)), "two finite numbers"),
+        (lambda: QuadraticBowl().grad((1.0, 2.0, 3.0)), "two finite numbers"),
+        (lambda: QuadraticBowl().grad((np.nan, 0.0)), "two finite numbers"),
+        (lambda: QuadraticBowl().losses(np.zeros((3, 3))), r"shape \(n, 2\)"),
+        (lambda: QuadraticBowl().grid(1), "n >= 2"),
+    ],
+)
 def test_bad_input_is_rejected(make, match):
     with pytest.raises(ValueError, match=match):
         make()
@@ -132,14 +140,17 @@ def test_plot_paths_without_paths_draws_only_contours():
     assert ax.get_legend() is None and not ax.lines
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: plot_contours("bowl"), TypeError, "dlcourse Surface"),
-    (lambda: plot_contours(QuadraticBowl(), levels=1), ValueError, "at least 2 lines"),
-    (lambda: plot_contours(QuadraticBowl(), levels=[2.0, 1.0]), ValueError, "increasing"),
-    (lambda: plot_paths(QuadraticBowl(), [np.zeros((2, 2))]), TypeError, "map labels"),
-    (lambda: plot_paths(QuadraticBowl(), {"x": np.zeros((2, 3))}), ValueError, "path 'x'"),
-    (lambda: plot_paths(QuadraticBowl(), {"x": np.zeros((0, 2))}), ValueError, "n >= 1"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: plot_contours("bowl"), TypeError, "dlcourse Surface"),
+        (lambda: plot_contours(QuadraticBowl(), levels=1), ValueError, "at least 2 lines"),
+        (lambda: plot_contours(QuadraticBowl(), levels=[2.0, 1.0]), ValueError, "increasing"),
+        (lambda: plot_paths(QuadraticBowl(), [np.zeros((2, 2))]), TypeError, "map labels"),
+        (lambda: plot_paths(QuadraticBowl(), {"x": np.zeros((2, 3))}), ValueError, "path 'x'"),
+        (lambda: plot_paths(QuadraticBowl(), {"x": np.zeros((0, 2))}), ValueError, "n >= 1"),
+    ],
+)
 def test_plots_reject_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()

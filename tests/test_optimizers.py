@@ -48,7 +48,10 @@ def test_momentum_matches_torch_sgd_with_momentum():
 @pytest.mark.parametrize("hyper", [{}, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-3}])
 def test_adam_matches_torch_adam(hyper):
     ours = descend(bowl_gradient, [-4.0, 2.0], lr=0.3, steps=40, method="adam", **hyper)
-    kw = {"betas": (hyper.get("beta1", 0.9), hyper.get("beta2", 0.999)), "eps": hyper.get("eps", 1e-8)}
+    kw = {
+        "betas": (hyper.get("beta1", 0.9), hyper.get("beta2", 0.999)),
+        "eps": hyper.get("eps", 1e-8),
+    }
     theirs = torch_path(lambda p: torch.optim.Adam(p, lr=0.3, **kw), [-4.0, 2.0], 40)
     assert np.allclose(ours, theirs, rtol=0, atol=1e-12)
 
@@ -84,25 +87,32 @@ def test_methods_table():
     assert set(METHODS) == {"gd", "momentum", "adam"}
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"method": "sgd"}, ValueError, "method must be one of"),
-    ({"method": "gd", "momentum": 0.9}, ValueError, "takes the settings none"),
-    ({"method": "momentum", "beta1": 0.9}, ValueError, r"unknown \['beta1'\]"),
-    ({"lr": 0.0}, ValueError, "lr must be a positive finite number"),
-    ({"lr": -0.1}, ValueError, "lr must be"),
-    ({"lr": float("nan")}, ValueError, "lr must be"),
-    ({"lr": True}, ValueError, "lr must be"),
-    ({"method": "momentum", "momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
-    ({"method": "adam", "beta2": -0.1}, ValueError, "beta2 must be"),
-    ({"method": "adam", "eps": 0}, ValueError, "eps must be"),
-    ({"steps": -1}, ValueError, "steps must be a non-negative int"),
-    ({"steps": 2.5}, ValueError, "steps must be"),
-    ({"start": [[1.0, 2.0]]}, ValueError, "start must be a 1-D sequence"),
-    ({"start": [np.nan, 1.0]}, ValueError, "start must be"),
-    ({"start": []}, ValueError, "start must be"),
-    ({"gradient": "not a function"}, TypeError, "gradient must be a function"),
-    ({"gradient": lambda w: np.zeros(3)}, ValueError, r"gradient returned shape \(3,\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"method": "sgd"}, ValueError, "method must be one of"),
+        ({"method": "gd", "momentum": 0.9}, ValueError, "takes the settings none"),
+        ({"method": "momentum", "beta1": 0.9}, ValueError, r"unknown \['beta1'\]"),
+        ({"lr": 0.0}, ValueError, "lr must be a positive finite number"),
+        ({"lr": -0.1}, ValueError, "lr must be"),
+        ({"lr": float("nan")}, ValueError, "lr must be"),
+        ({"lr": True}, ValueError, "lr must be"),
+        (
+            {"method": "momentum", "momentum": 1.0},
+            ValueError,
+            r"momentum must be a number in \[0, 1\)",
+        ),
+        ({"method": "adam", "beta2": -0.1}, ValueError, "beta2 must be"),
+        ({"method": "adam", "eps": 0}, ValueError, "eps must be"),
+        ({"steps": -1}, ValueError, "steps must be a non-negative int"),
+        ({"steps": 2.5}, ValueError, "steps must be"),
+        ({"start": [[1.0, 2.0]]}, ValueError, "start must be a 1-D sequence"),
+        ({"start": [np.nan, 1.0]}, ValueError, "start must be"),
+        ({"start": []}, ValueError, "start must be"),
+        ({"gradient": "not a function"}, TypeError, "gradient must be a function"),
+        ({"gradient": lambda w: np.zeros(3)}, ValueError, r"gradient returned shape \(3,\)"),
+    ],
+)
 def test_descend_rejects_bad_input(kwargs, error, match):
     args = {"gradient": bowl_gradient, "start": [1.0, 1.0], "lr": 0.1, "steps": 3, **kwargs}
     with pytest.raises(error, match=match):

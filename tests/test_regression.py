@@ -19,12 +19,15 @@ def test_design_matrix_degree_zero_is_a_column_of_ones():
     assert np.array_equal(design_matrix(np.arange(4.0), 0), np.ones((4, 1)))
 
 
-@pytest.mark.parametrize("x, degree, match", [
-    (np.zeros((3, 2)), 2, "one-dimensional"),
-    (np.zeros(3), -1, "non-negative int"),
-    (np.zeros(3), 1.5, "non-negative int"),
-    (np.zeros(3), True, "non-negative int"),
-])
+@pytest.mark.parametrize(
+    "x, degree, match",
+    [
+        (np.zeros((3, 2)), 2, "one-dimensional"),
+        (np.zeros(3), -1, "non-negative int"),
+        (np.zeros(3), 1.5, "non-negative int"),
+        (np.zeros(3), True, "non-negative int"),
+    ],
+)
 def test_design_matrix_rejects_bad_input(x, degree, match):
     with pytest.raises(ValueError, match=match):
         design_matrix(x, degree)
