@@ -9,19 +9,13 @@ Modules:
 - :mod:`dlcourse.training` -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`    -- the figures chapters draw again and again
 - :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
+- :mod:`dlcourse.regression`  -- polynomial design matrix and mean squared error
+- :mod:`dlcourse.optimizers`  -- gradient descent, momentum and Adam written by hand
+- :mod:`dlcourse.landscapes`  -- 2-D loss surfaces and plots of optimisers' paths
+- :mod:`dlcourse.interactive` -- ipywidgets controls that redraw a figure
 - :mod:`dlcourse.convolution` -- convolution and max pooling by hand, pictures of kernels
 """
 
-from dlcourse.data import (
-    DataError,
-    data_root,
-    load_mnist,
-    noisy_polynomial,
-    train_val_split,
-)
-from dlcourse.plots import plot_history, show_images
-from dlcourse.training import History, accuracy, evaluate, fit, predict
-from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 from dlcourse.convolution import (
     conv2d_by_hand,
     conv_output_size,
@@ -30,26 +24,52 @@ from dlcourse.convolution import (
     plot_filters,
     plot_kernel,
 )
+from dlcourse.data import (
+    DataError,
+    data_root,
+    load_mnist,
+    noisy_polynomial,
+    train_val_split,
+)
+from dlcourse.interactive import interact_figure
+from dlcourse.landscapes import QuadraticBowl, RuggedValley, Surface, plot_contours, plot_paths
+from dlcourse.optimizers import adam_step, descend, gd_step, momentum_step
+from dlcourse.plots import plot_history, show_images
+from dlcourse.regression import design_matrix, mse
+from dlcourse.training import History, accuracy, evaluate, fit, predict
+from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 
 __all__ = [
     "DataError",
     "History",
+    "QuadraticBowl",
+    "RuggedValley",
+    "Surface",
     "accuracy",
+    "adam_step",
     "conv2d_by_hand",
     "conv_output_size",
     "count_parameters",
     "data_root",
+    "descend",
+    "design_matrix",
     "evaluate",
     "fit",
+    "gd_step",
     "get_device",
     "glue",
+    "interact_figure",
     "load_mnist",
     "max_pool2d_by_hand",
+    "momentum_step",
+    "mse",
     "noisy_polynomial",
+    "plot_contours",
     "plot_convolution",
     "plot_filters",
     "plot_history",
     "plot_kernel",
+    "plot_paths",
     "predict",
     "seed_everything",
     "show_images",
