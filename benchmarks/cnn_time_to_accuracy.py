@@ -40,10 +40,15 @@ import dlcourse
 def lenet() -> nn.Sequential:
     """The network of book/cnn.md: two convolution blocks and a small classifier."""
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),   # 6 x 12 x 12
-        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(), nn.MaxPool2d(2),  # 16 x 4 x 4
+        nn.Conv2d(1, 6, kernel_size=5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 6 x 12 x 12
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 16 x 4 x 4
         nn.Flatten(),
-        nn.Linear(16 * 4 * 4, 64), nn.ReLU(),
+        nn.Linear(16 * 4 * 4, 64),
+        nn.ReLU(),
         nn.Linear(64, 10),
     )
 
@@ -51,9 +56,9 @@ def lenet() -> nn.Sequential:
 @dataclass
 class Run:
     name: str
-    seconds: float = 0.0          # training clock (wall time), evaluation excluded
-    cpu_seconds: float = 0.0      # CPU time of this process over the same stretches
-    setup_seconds: float = 0.0    # part of `seconds` spent building the data
+    seconds: float = 0.0  # training clock (wall time), evaluation excluded
+    cpu_seconds: float = 0.0  # CPU time of this process over the same stretches
+    setup_seconds: float = 0.0  # part of `seconds` spent building the data
     epochs: int = 0
     accuracies: list[float] = field(default_factory=list)
     reached: bool = False
@@ -89,34 +94,48 @@ def recipe(target: float, device: torch.device, seed: int) -> Run:
         model = lenet()
         optimizer = torch.optim.Adam(model.parameters())
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=4e-3, total_steps=epochs * math.ceil(len(x_train) / batch_size))
+            optimizer, max_lr=4e-3, total_steps=epochs * math.ceil(len(x_train) / batch_size)
+        )
     run.setup_seconds = clock.wall
     for epoch in range(1, epochs + 1):
         with clock:
-            dlcourse.fit(model, (x_train, y_train), loss_fn=nn.CrossEntropyLoss(),
-                         optimizer=optimizer, scheduler=scheduler, batch_size=batch_size,
-                         device=device, seed=seed + epoch, progress=False, verbose=False)
+            dlcourse.fit(
+                model,
+                (x_train, y_train),
+                loss_fn=nn.CrossEntropyLoss(),
+                optimizer=optimizer,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                device=device,
+                seed=seed + epoch,
+                progress=False,
+                verbose=False,
+            )
         acc = dlcourse.evaluate(model, (x_test, y_test), device=device)["accuracy"]
         run.epochs, run.seconds, run.cpu_seconds = epoch, clock.wall, clock.cpu
         run.accuracies.append(acc)
-        print(f"  (a) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
-              flush=True)
+        print(
+            f"  (a) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
+            flush=True,
+        )
         if acc >= target:
             run.reached = True
             break
     return run
 
 
-def baseline(target: float, device: torch.device, seed: int, max_epochs: int,
-             max_minutes: float) -> Run:
+def baseline(
+    target: float, device: torch.device, seed: int, max_epochs: int, max_minutes: float
+) -> Run:
     """(b) A reference-style loop: DataLoader + ToTensor, batch 32, plain SGD."""
     from torchvision import datasets, transforms
 
     run, clock = Run("reference-style loop (DataLoader + ToTensor, batch 32, plain SGD)"), Clock()
     root = str(dlcourse.data_root())
     with clock:
-        train_set = datasets.MNIST(root, train=True, download=False,
-                                   transform=transforms.ToTensor())
+        train_set = datasets.MNIST(
+            root, train=True, download=False, transform=transforms.ToTensor()
+        )
         torch.manual_seed(seed)
         loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=True)
         model = lenet().to(device)
@@ -142,8 +161,10 @@ def baseline(target: float, device: torch.device, seed: int, max_epochs: int,
         acc = correct / len(test_set)
         run.epochs, run.seconds, run.cpu_seconds = epoch, clock.wall, clock.cpu
         run.accuracies.append(acc)
-        print(f"  (b) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
-              flush=True)
+        print(
+            f"  (b) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
+            flush=True,
+        )
         if acc >= target:
             run.reached = True
             break
@@ -155,7 +176,7 @@ def baseline(target: float, device: torch.device, seed: int, max_epochs: int,
 
 def load_average() -> str:
     try:
-        return "load average %.2f %.2f %.2f" % os.getloadavg()
+        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         return "load average unknown"
 
@@ -165,15 +186,21 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.985, help="test accuracy to reach")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--baseline-max-epochs", type=int, default=15)
-    parser.add_argument("--baseline-max-minutes", type=float, default=30.0,
-                        help="stop the baseline after this much training time")
+    parser.add_argument(
+        "--baseline-max-minutes",
+        type=float,
+        default=30.0,
+        help="stop the baseline after this much training time",
+    )
     args = parser.parse_args()
     if not 0 < args.target < 1:
         parser.error(f"--target must lie strictly between 0 and 1, got {args.target}")
 
     device = dlcourse.get_device()
-    print(f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+    print(
+        f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
+    )
     print(f"target: {args.target:.1%} test accuracy; {load_average()}", flush=True)
     dlcourse.load_mnist("test", limit=1)  # check the data is there before timing anything
 
@@ -181,23 +208,28 @@ def main() -> None:
     fast = recipe(args.target, device, args.seed)
     print(f"    {load_average()}", flush=True)
     print("(b) reference-style loop", flush=True)
-    slow = baseline(args.target, device, args.seed, args.baseline_max_epochs,
-                    args.baseline_max_minutes)
+    slow = baseline(
+        args.target, device, args.seed, args.baseline_max_epochs, args.baseline_max_minutes
+    )
     print(f"    {load_average()}", flush=True)
 
     print()
     print(f"{'':70s} {'epochs':>6s} {'accuracy':>8s} {'wall s':>8s} {'CPU s':>8s}")
     for run in (fast, slow):
         status = "" if run.reached else f"   (did not reach {args.target:.1%})"
-        print(f"{run.name:70s} {run.epochs:6d} {run.accuracies[-1]:8.4f} {run.seconds:8.1f} "
-              f"{run.cpu_seconds:8.1f}{status}")
+        print(
+            f"{run.name:70s} {run.epochs:6d} {run.accuracies[-1]:8.4f} {run.seconds:8.1f} "
+            f"{run.cpu_seconds:8.1f}{status}"
+        )
     if not fast.reached:
         print(f"The chapter's recipe did not reach {args.target:.1%}: no speed-up to report.")
         return
     bound = "" if slow.reached else "at least "
-    print(f"Speed-up to {args.target:.1%}: {bound}{slow.seconds / fast.seconds:.1f}x wall time, "
-          f"{bound}{slow.cpu_seconds / fast.cpu_seconds:.1f}x CPU time "
-          f"(data setup: {fast.setup_seconds:.1f} s vs {slow.setup_seconds:.1f} s)")
+    print(
+        f"Speed-up to {args.target:.1%}: {bound}{slow.seconds / fast.seconds:.1f}x wall time, "
+        f"{bound}{slow.cpu_seconds / fast.cpu_seconds:.1f}x CPU time "
+        f"(data setup: {fast.setup_seconds:.1f} s vs {slow.setup_seconds:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
         raise ValueError(
             f"a kernel of size {kernel_size} does not fit into an input of size {size} with "
             f"padding {padding} (padded size {size + 2 * padding}); use a smaller kernel or "
-            f"more padding")
+            f"more padding"
+        )
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
@@ -108,7 +109,8 @@ def conv2d_by_hand(
     if k.shape[0] != x.shape[0]:
         raise ValueError(
             f"the kernel has {k.shape[0]} channel(s) but the image has {x.shape[0]}; a kernel "
-            f"of shape (kh, kw) works for a one-channel image, otherwise give (C, kh, kw)")
+            f"of shape (kh, kw) works for a one-channel image, otherwise give (C, kh, kw)"
+        )
     stride = _check_int("stride", stride, 1)
     padding = _check_int("padding", padding, 0)
     channels, height, width = x.shape
@@ -117,12 +119,12 @@ def conv2d_by_hand(
     w_out = conv_output_size(width, kw, stride, padding)
 
     padded = torch.zeros(channels, height + 2 * padding, width + 2 * padding, dtype=x.dtype)
-    padded[:, padding:padding + height, padding:padding + width] = x
+    padded[:, padding : padding + height, padding : padding + width] = x
     out = torch.empty(h_out, w_out, dtype=x.dtype)
     for i in range(h_out):
         for j in range(w_out):
             top, left = i * stride, j * stride
-            patch = padded[:, top:top + kh, left:left + kw]
+            patch = padded[:, top : top + kh, left : left + kw]
             out[i, j] = (patch * k).sum() + bias
     return out
 
@@ -149,7 +151,9 @@ def max_pool2d_by_hand(image, kernel_size: int = 2, stride: int | None = None) -
     out = torch.empty(channels, h_out, w_out, dtype=x.dtype)
     for i in range(h_out):
         for j in range(w_out):
-            window = x[:, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
+            window = x[
+                :, i * stride : i * stride + kernel_size, j * stride : j * stride + kernel_size
+            ]
             out[:, i, j] = window.amax(dim=(1, 2))
     return out[0] if squeeze else out
 
@@ -158,13 +162,21 @@ def _as_2d(array, name: str) -> np.ndarray:
     arr = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
     arr = np.squeeze(arr)
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be two-dimensional (after dropping axes of length 1), "
-                         f"got shape {np.shape(array)}")
+        raise ValueError(
+            f"{name} must be two-dimensional (after dropping axes of length 1), "
+            f"got shape {np.shape(array)}"
+        )
     return arr
 
 
-def plot_kernel(kernel, *, ax: plt.Axes | None = None, title: str | None = "kernel",
-                annotate: bool = True, limit: float | None = None) -> plt.Axes:
+def plot_kernel(
+    kernel,
+    *,
+    ax: plt.Axes | None = None,
+    title: str | None = "kernel",
+    annotate: bool = True,
+    limit: float | None = None,
+) -> plt.Axes:
     """Draw a small kernel as coloured squares: red positive, blue negative.
 
     ``annotate`` writes each weight into its square; ``limit`` fixes the
@@ -180,8 +192,15 @@ def plot_kernel(kernel, *, ax: plt.Axes | None = None, title: str | None = "kern
     ax.imshow(k, cmap="RdBu_r", vmin=-limit, vmax=limit)
     if annotate:
         for (i, j), value in np.ndenumerate(k):
-            ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=8,
-                    color="white" if abs(value) > 0.6 * limit else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.2g}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if abs(value) > 0.6 * limit else "black",
+            )
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -189,15 +208,17 @@ def plot_kernel(kernel, *, ax: plt.Axes | None = None, title: str | None = "kern
     return ax
 
 
-def plot_convolution(image, kernel, *, stride: int = 1, padding: int = 0,
-                     title: str | None = None) -> plt.Figure:
+def plot_convolution(
+    image, kernel, *, stride: int = 1, padding: int = 0, title: str | None = None
+) -> plt.Figure:
     """Three panels: the image, the kernel, and the feature map
     :func:`conv2d_by_hand` makes of them (shapes in the titles)."""
     img = _as_2d(image, "image")
     k = _as_2d(kernel, "kernel")
     out = conv2d_by_hand(img, k, stride=stride, padding=padding).numpy()
     fig, (ax_in, ax_k, ax_out) = plt.subplots(
-        1, 3, figsize=(8, 2.9), gridspec_kw={"width_ratios": [1, 0.6, 1]})
+        1, 3, figsize=(8, 2.9), gridspec_kw={"width_ratios": [1, 0.6, 1]}
+    )
     ax_in.imshow(img, cmap="gray_r")
     ax_in.set_title(f"input {img.shape[0]}x{img.shape[1]}")
     plot_kernel(k, ax=ax_k, title=f"kernel {k.shape[0]}x{k.shape[1]}")
@@ -214,8 +235,9 @@ def plot_convolution(image, kernel, *, stride: int = 1, padding: int = 0,
     return fig
 
 
-def plot_filters(weight, *, ncols: int = 8, size: float = 1.3,
-                 title: str = "Filters") -> plt.Figure:
+def plot_filters(
+    weight, *, ncols: int = 8, size: float = 1.3, title: str = "Filters"
+) -> plt.Figure:
     """The kernels of a convolutional layer on one shared colour scale.
 
     ``weight`` is a layer's weight tensor of shape ``(out_channels, 1, kh, kw)``
@@ -227,18 +249,21 @@ def plot_filters(weight, *, ncols: int = 8, size: float = 1.3,
         if w.shape[1] != 1:
             raise ValueError(
                 f"plot_filters draws one 2-D kernel per filter, but this weight has "
-                f"{w.shape[1]} input channels (shape {w.shape}); pick one, e.g. weight[:, 0]")
+                f"{w.shape[1]} input channels (shape {w.shape}); pick one, e.g. weight[:, 0]"
+            )
         w = w[:, 0]
     if w.ndim != 3 or len(w) == 0:
-        raise ValueError(f"weight must have shape (N, 1, kh, kw) or (N, kh, kw) with N >= 1, "
-                         f"got {w.shape}")
+        raise ValueError(
+            f"weight must have shape (N, 1, kh, kw) or (N, kh, kw) with N >= 1, got {w.shape}"
+        )
     ncols = _check_int("ncols", ncols, 1)
     n = len(w)
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
     limit = float(np.abs(w).max()) or 1.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 0.8, size * nrows + 0.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols + 0.8, size * nrows + 0.5), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:

@@ -195,9 +195,11 @@ def fit(
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
-        raise ValueError("scheduler must be a learning-rate scheduler built on the optimizer "
-                         "passed to fit (for example OneCycleLR(optimizer, ...)); got "
-                         f"{type(scheduler).__name__}")
+        raise ValueError(
+            "scheduler must be a learning-rate scheduler built on the optimizer "
+            "passed to fit (for example OneCycleLR(optimizer, ...)); got "
+            f"{type(scheduler).__name__}"
+        )
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     x, y = x.to(device), y.to(device)
