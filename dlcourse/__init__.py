@@ -9,6 +9,8 @@ Modules:
 - :mod:`dlcourse.training` -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`    -- the figures chapters draw again and again
 - :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
+- :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
+- :mod:`dlcourse.toy`      -- toy datasets (rings, a damped sine) and many small networks at once
 """
 
 from dlcourse.data import (
@@ -21,23 +23,47 @@ from dlcourse.data import (
 from dlcourse.plots import plot_history, show_images
 from dlcourse.training import History, accuracy, evaluate, fit, predict
 from dlcourse.utils import count_parameters, get_device, glue, seed_everything
+from dlcourse.classification import (
+    misclassified,
+    plot_decision_boundary,
+    plot_predictions,
+    true_class_probability_histogram,
+)
+from dlcourse.toy import (
+    StackedMLPs,
+    damped_sine,
+    draw_unit_lines,
+    make_damped_sine,
+    make_rings,
+    train_stacked,
+)
 
 __all__ = [
     "DataError",
     "History",
+    "StackedMLPs",
     "accuracy",
     "count_parameters",
+    "damped_sine",
     "data_root",
+    "draw_unit_lines",
     "evaluate",
     "fit",
     "get_device",
     "glue",
     "load_mnist",
+    "make_damped_sine",
+    "make_rings",
+    "misclassified",
     "noisy_polynomial",
+    "plot_decision_boundary",
     "plot_history",
+    "plot_predictions",
     "predict",
     "seed_everything",
     "show_images",
+    "train_stacked",
     "train_val_split",
+    "true_class_probability_histogram",
 ]
 __version__ = "0.1.0"
