@@ -247,6 +247,10 @@ def train_stacked(
     return history.cpu()
 
 
+UNIT_COLORS = ("tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:olive",
+               "tab:cyan", "tab:gray")
+
+
 def draw_unit_lines(ax: plt.Axes, layer: nn.Linear, *, colors: Sequence[str] | None = None,
                     label: str = "unit") -> list:
     """Draw, for each unit of a layer with two inputs, the line ``w . x + b = 0``
@@ -260,7 +264,8 @@ def draw_unit_lines(ax: plt.Axes, layer: nn.Linear, *, colors: Sequence[str] | N
     w = layer.weight.detach().cpu().double()
     b = layer.bias.detach().cpu().double() if layer.bias is not None else torch.zeros(len(w))
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    colors = colors or [f"C{i + 2}" for i in range(len(w))]
+    # by default avoid blue and red, the colours of the two classes in the course's plots
+    colors = colors or [UNIT_COLORS[i % len(UNIT_COLORS)] for i in range(len(w))]
     if len(colors) < len(w):
         raise ValueError(f"colors has {len(colors)} entries for {len(w)} units")
     lines = []
