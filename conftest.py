@@ -39,3 +39,22 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     if file_path.parent.name == "book" and is_chapter(file_path):
         return MystNotebook.from_parent(parent, path=file_path)
     return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After a chapter cell failed, name its line in the .md file and say what to do next."""
+    try:
+        from tools.hints import nbval_hint
+    except ImportError:  # the instructor tools are not there (e.g. a copy of the chapters only)
+        return
+    first: dict[str, tuple[int, str]] = {}  # chapter -> its first failed cell
+    for report in terminalreporter.stats.get("failed", []):
+        file, _, cell = report.nodeid.partition("::Cell ")
+        if cell.isdigit() and (file not in first or int(cell) < first[file][0]):
+            hint = nbval_hint(report.nodeid, str(report.longrepr))
+            if hint:
+                first[file] = (int(cell), hint)
+    if first:
+        terminalreporter.section("where it failed and what to do next")
+        for _, hint in first.values():
+            terminalreporter.write_line(hint)

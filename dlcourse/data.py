@@ -64,19 +64,25 @@ def _check_file(path: Path, root: Path) -> None:
     size, magic, count, md5 = MNIST_FILES[path.name]
     actual = path.stat().st_size
     if actual != size:
-        raise DataError(_missing_help(
-            root, f"MNIST file {path} is corrupt: {actual} bytes, expected {size}."))
+        raise DataError(
+            _missing_help(root, f"MNIST file {path} is corrupt: {actual} bytes, expected {size}.")
+        )
     with path.open("rb") as f:
         header = f.read(8)
     got_magic, got_count = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
     if (got_magic, got_count) != (magic, count):
-        raise DataError(_missing_help(
-            root, f"MNIST file {path} is corrupt: its IDX header says magic {got_magic}, "
-                  f"{got_count} items; expected magic {magic}, {count} items."))
+        raise DataError(
+            _missing_help(
+                root,
+                f"MNIST file {path} is corrupt: its IDX header says magic {got_magic}, "
+                f"{got_count} items; expected magic {magic}, {count} items.",
+            )
+        )
     digest = hashlib.md5(path.read_bytes()).hexdigest()
     if digest != md5:
-        raise DataError(_missing_help(
-            root, f"MNIST file {path} is corrupt: MD5 {digest}, expected {md5}."))
+        raise DataError(
+            _missing_help(root, f"MNIST file {path} is corrupt: MD5 {digest}, expected {md5}.")
+        )
 
 
 def _ensure_mnist(root: Path, split: str, download: bool) -> None:
@@ -89,14 +95,22 @@ def _ensure_mnist(root: Path, split: str, download: bool) -> None:
         try:
             torchvision.datasets.MNIST(str(root), train=(split == "train"), download=True)
         except Exception as err:  # network errors come in many types
-            raise DataError(_missing_help(
-                root, f"MNIST is not in {raw} and downloading it failed "
-                      f"({type(err).__name__}: {err}).")) from err
+            raise DataError(
+                _missing_help(
+                    root,
+                    f"MNIST is not in {raw} and downloading it failed "
+                    f"({type(err).__name__}: {err}).",
+                )
+            ) from err
         missing = [n for n in SPLIT_FILES[split] if not (raw / n).is_file()]
     if missing:
-        raise DataError(_missing_help(
-            root, f"MNIST files missing from {raw}: {', '.join(missing)}"
-                  + ("." if download else " (and download=False).")))
+        raise DataError(
+            _missing_help(
+                root,
+                f"MNIST files missing from {raw}: {', '.join(missing)}"
+                + ("." if download else " (and download=False)."),
+            )
+        )
     for name in SPLIT_FILES[split]:
         _check_file(raw / name, root)
 
@@ -180,14 +194,23 @@ def train_val_split(
     if n_val == 0 or n_val == len(x):
         raise ValueError(
             f"val_fraction={val_fraction} of {len(x)} samples leaves an empty training or "
-            "validation set; use more samples or another fraction")
+            "validation set; use more samples or another fraction"
+        )
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     val, train = order[:n_val], order[n_val:]
     return (x[train], y[train]), (x[val], y[val])
 
 
+def _sparse_polynomial(terms: dict[int, float]) -> np.polynomial.Polynomial:
+    """A polynomial from {power: coefficient}."""
+    coef = np.zeros(max(terms) + 1)
+    for power, value in terms.items():
+        coef[power] = value
+    return np.polynomial.Polynomial(coef)
+
+
 #: The "true" function of the regression chapter: 2x - 10x^5 + 15x^10 on [0, 1].
-DEGREE10 = np.polynomial.Polynomial([0, 2, 0, 0, 0, -10, 0, 0, 0, 0, 15])
+DEGREE10 = _sparse_polynomial({1: 2.0, 5: -10.0, 10: 15.0})
 
 
 def noisy_polynomial(

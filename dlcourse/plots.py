@@ -19,12 +19,16 @@ def _as_images(images) -> np.ndarray:
     elif arr.ndim == 2:  # flattened square images (N, H*W)
         side = int(round(np.sqrt(arr.shape[1])))
         if side * side != arr.shape[1]:
-            raise ValueError(f"flattened images must have a square number of pixels, "
-                             f"got {arr.shape[1]} per image")
+            raise ValueError(
+                f"flattened images must have a square number of pixels, "
+                f"got {arr.shape[1]} per image"
+            )
         arr = arr.reshape(len(arr), side, side)
     if arr.ndim != 3:
-        raise ValueError(f"show_images expects images of shape (N, H, W), (N, 1, H, W) or "
-                         f"(N, H*W), got {arr.shape}")
+        raise ValueError(
+            f"show_images expects images of shape (N, H, W), (N, 1, H, W) or "
+            f"(N, H*W), got {arr.shape}"
+        )
     return arr
 
 
@@ -53,23 +57,32 @@ def show_images(
             raise ValueError(f"{name} has {len(seq)} entries for {n} images")
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows * 1.15), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
             ax.imshow(arr[i], cmap=cmap)
             if titles is not None:
-                ax.set_title(titles[i], fontsize=9,
-                             color=title_colors[i] if title_colors is not None else "black")
+                ax.set_title(
+                    titles[i],
+                    fontsize=9,
+                    color=title_colors[i] if title_colors is not None else "black",
+                )
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
 
 
-def plot_history(history: History, *, title: str = "Training history", logy: bool = False,
-                 ax: plt.Axes | None = None) -> plt.Axes:
+def plot_history(
+    history: History,
+    *,
+    title: str = "Training history",
+    logy: bool = False,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
     """Training (and validation) loss against epoch, with accuracy on a second axis
     when the history has one."""
     if not isinstance(history, History):
@@ -90,8 +103,9 @@ def plot_history(history: History, *, title: str = "Training history", logy: boo
     handles, labels = ax.get_legend_handles_labels()
     if history.val_accuracy:
         ax2 = ax.twinx()
-        ax2.plot(epochs, history.val_accuracy, "^--", color="tab:green",
-                 label="validation accuracy")
+        ax2.plot(
+            epochs, history.val_accuracy, "^--", color="tab:green", label="validation accuracy"
+        )
         ax2.set_ylabel("accuracy")
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2

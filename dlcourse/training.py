@@ -44,14 +44,20 @@ class History:
 
 
 def _check_data(data: Data, name: str) -> Data:
-    if not (isinstance(data, (tuple, list)) and len(data) == 2
-            and all(isinstance(t, torch.Tensor) for t in data)):
-        raise TypeError(f"{name} must be a pair of tensors (inputs, targets), "
-                        f"got {type(data).__name__}")
+    if not (
+        isinstance(data, (tuple, list))
+        and len(data) == 2
+        and all(isinstance(t, torch.Tensor) for t in data)
+    ):
+        raise TypeError(
+            f"{name} must be a pair of tensors (inputs, targets), got {type(data).__name__}"
+        )
     x, y = data
     if len(x) != len(y):
-        raise ValueError(f"{name}: inputs and targets must have the same length, "
-                         f"got {len(x)} inputs and {len(y)} targets")
+        raise ValueError(
+            f"{name}: inputs and targets must have the same length, "
+            f"got {len(x)} inputs and {len(y)} targets"
+        )
     if len(x) == 0:
         raise ValueError(f"{name} is empty")
     return x, y
@@ -65,10 +71,14 @@ def accuracy(outputs: torch.Tensor, labels: torch.Tensor) -> float:
     """The fraction of rows of ``outputs`` (scores or probabilities, shape
     ``(N, classes)``) whose largest entry is at the index given by ``labels``."""
     if outputs.ndim != 2:
-        raise ValueError(f"accuracy expects outputs of shape (N, classes), got {tuple(outputs.shape)}")
+        raise ValueError(
+            f"accuracy expects outputs of shape (N, classes), got {tuple(outputs.shape)}"
+        )
     if labels.shape != (outputs.shape[0],):
-        raise ValueError(f"accuracy expects labels of shape ({outputs.shape[0]},) to match the "
-                         f"outputs {tuple(outputs.shape)}, got {tuple(labels.shape)}")
+        raise ValueError(
+            f"accuracy expects labels of shape ({outputs.shape[0]},) to match the "
+            f"outputs {tuple(outputs.shape)}, got {tuple(labels.shape)}"
+        )
     return (outputs.argmax(dim=1) == labels.to(outputs.device)).float().mean().item()
 
 
@@ -78,14 +88,16 @@ def _call_loss(loss_fn, outputs, targets):
         raise ValueError(
             f"the model's outputs have shape {tuple(outputs.shape)} but the (real-valued) targets "
             f"have shape {tuple(targets.shape)}; they must match. Reshape the targets (for example "
-            f"y.unsqueeze(1)) or the model's last layer.")
+            f"y.unsqueeze(1)) or the model's last layer."
+        )
     try:
         return loss_fn(outputs, targets)
     except (RuntimeError, ValueError, IndexError) as err:
         raise ValueError(
             f"loss_fn could not compare the model's outputs of shape {tuple(outputs.shape)} "
             f"({outputs.dtype}) with targets of shape {tuple(targets.shape)} ({targets.dtype}): "
-            f"{err}. Check the model's last layer and the loss function.") from err
+            f"{err}. Check the model's last layer and the loss function."
+        ) from err
 
 
 def _progress(total: int, desc: str, enabled: bool):
@@ -98,22 +110,35 @@ def _progress(total: int, desc: str, enabled: bool):
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
-            device: str | torch.device | None = None) -> torch.Tensor:
+def predict(
+    model: nn.Module,
+    x: torch.Tensor,
+    batch_size: int = 1000,
+    device: str | torch.device | None = None,
+) -> torch.Tensor:
     """The model's outputs for all of ``x``, in evaluation mode, on the CPU."""
-    device = torch.device(device) if device is not None else next(
-        (p.device for p in model.parameters()), torch.device("cpu"))
+    device = (
+        torch.device(device)
+        if device is not None
+        else next((p.device for p in model.parameters()), torch.device("cpu"))
+    )
     was_training = model.training
     model.eval()
     try:
-        return torch.cat([model(x[i:i + batch_size].to(device)).cpu()
-                          for i in range(0, len(x), batch_size)])
+        return torch.cat(
+            [model(x[i : i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)]
+        )
     finally:
         model.train(was_training)
 
 
-def evaluate(model: nn.Module, data: Data, loss_fn: Callable | None = None,
-             batch_size: int = 1000, device: str | torch.device | None = None) -> dict[str, float]:
+def evaluate(
+    model: nn.Module,
+    data: Data,
+    loss_fn: Callable | None = None,
+    batch_size: int = 1000,
+    device: str | torch.device | None = None,
+) -> dict[str, float]:
     """Loss (when ``loss_fn`` is given) and, for classifiers, accuracy on ``data``.
 
     Returns a dict with the keys ``"loss"`` and/or ``"accuracy"``.
@@ -176,7 +201,7 @@ def fit(
             total_loss, total_correct, is_classifier = 0.0, 0, False
             order = torch.randperm(len(x), generator=generator).to(device)
             for i in range(0, len(x), batch_size):
-                idx = order[i:i + batch_size]
+                idx = order[i : i + batch_size]
                 outputs = model(x[idx])
                 loss = _call_loss(loss_fn, outputs, y[idx])
                 optimizer.zero_grad()
@@ -204,4 +229,3 @@ def fit(
                 print(line, flush=True)
     history.seconds = time.perf_counter() - start
     return history
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 from typing import Any
 
@@ -11,19 +10,13 @@ import torch
 from torch import nn
 
 
-def seed_everything(seed: int = 0) -> torch.Generator:
-    """Seed Python, NumPy and PyTorch so that a rerun gives the same numbers.
-
-    Returns a :class:`torch.Generator` seeded the same way, for code that wants
-    its own stream of random numbers (for example shuffling in :func:`fit`).
-    """
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and PyTorch so that a rerun gives the same numbers."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    return torch.Generator().manual_seed(seed)
 
 
 def get_device(prefer: str | None = None) -> torch.device:

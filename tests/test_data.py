@@ -33,6 +33,7 @@ def _header(name: str) -> bytes:
 
 # ---- data_root -------------------------------------------------------------------------
 
+
 def test_data_root_follows_environment_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("DLCOURSE_DATA", str(tmp_path))
     assert data_root() == tmp_path
@@ -45,6 +46,7 @@ def test_data_root_defaults_to_cache_folder(monkeypatch, tmp_path):
 
 
 # ---- load_mnist on the real files --------------------------------------------------------
+
 
 def test_load_mnist_shapes_types_and_range():
     images, labels = load_mnist("test", limit=100)
@@ -71,17 +73,21 @@ def test_load_mnist_returns_fresh_tensors():
     assert b.max() <= 1.0, "changing a returned tensor must not change the next load"
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"split": "validation"}, "split must be"),
-    ({"limit": 0}, "limit must be"),
-    ({"limit": 2.5}, "limit must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"split": "validation"}, "split must be"),
+        ({"limit": 0}, "limit must be"),
+        ({"limit": 2.5}, "limit must be"),
+    ],
+)
 def test_load_mnist_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         load_mnist(**kwargs)
 
 
 # ---- load_mnist error paths ----------------------------------------------------------------
+
 
 def test_missing_files_without_download(tmp_path):
     with pytest.raises(DataError) as err:
@@ -129,6 +135,7 @@ def test_file_with_wrong_checksum_is_reported_corrupt(tmp_path):
 
 # ---- synthetic data and splits -----------------------------------------------------------
 
+
 def test_noisy_polynomial_is_reproducible_and_noisy():
     x, y = noisy_polynomial(np.linspace(0, 1, 11), noise=0.3, seed=1)
     x2, y2 = noisy_polynomial(np.linspace(0, 1, 11), noise=0.3, seed=1)
@@ -143,11 +150,14 @@ def test_noisy_polynomial_draws_sorted_points_and_zero_noise_is_exact():
     assert np.allclose(y, data.DEGREE10(x))
 
 
-@pytest.mark.parametrize("args, kwargs, match", [
-    ((0,), {}, "number of points"),
-    ((np.zeros((2, 2)),), {}, "one-dimensional"),
-    ((5,), {"noise": -1.0}, "noise must be"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        ((0,), {}, "number of points"),
+        ((np.zeros((2, 2)),), {}, "one-dimensional"),
+        ((5,), {"noise": -1.0}, "noise must be"),
+    ],
+)
 def test_noisy_polynomial_rejects_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         noisy_polynomial(*args, **kwargs)
@@ -164,9 +174,14 @@ def test_train_val_split_partitions_the_data():
     assert torch.equal(yt, yt2)
 
 
-@pytest.mark.parametrize("n_y, fraction, match", [
-    (9, 0.2, "same length"), (10, 1.5, "strictly between"), (10, 0.01, "empty"),
-])
+@pytest.mark.parametrize(
+    "n_y, fraction, match",
+    [
+        (9, 0.2, "same length"),
+        (10, 1.5, "strictly between"),
+        (10, 0.01, "empty"),
+    ],
+)
 def test_train_val_split_rejects_bad_input(n_y, fraction, match):
     with pytest.raises(ValueError, match=match):
         train_val_split(torch.zeros(10, 2), torch.zeros(n_y), val_fraction=fraction)

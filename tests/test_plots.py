@@ -33,12 +33,15 @@ def test_show_images_colours_titles():
     assert matplotlib.colors.same_color(fig.axes[1].title.get_color(), "red")
 
 
-@pytest.mark.parametrize("images, kwargs, match", [
-    (torch.rand(3, 3, 28, 28), {}, "expects images of shape"),
-    (torch.rand(3, 10), {}, "square number"),
-    (torch.rand(0, 28, 28), {}, "no images"),
-    (torch.rand(3, 28, 28), {"titles": ["a"]}, "titles has 1 entries for 3 images"),
-])
+@pytest.mark.parametrize(
+    "images, kwargs, match",
+    [
+        (torch.rand(3, 3, 28, 28), {}, "expects images of shape"),
+        (torch.rand(3, 10), {}, "square number"),
+        (torch.rand(0, 28, 28), {}, "no images"),
+        (torch.rand(3, 28, 28), {"titles": ["a"]}, "titles has 1 entries for 3 images"),
+    ],
+)
 def test_show_images_rejects_bad_input(images, kwargs, match):
     with pytest.raises(ValueError, match=match):
         show_images(images, **kwargs)

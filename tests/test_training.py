@@ -19,9 +19,16 @@ def test_fit_learns_a_separable_problem_and_records_history(capsys):
     torch.manual_seed(0)
     model = nn.Linear(2, 2)
     train, val = blobs(seed=0), blobs(seed=1)
-    history = fit(model, train, loss_fn=nn.CrossEntropyLoss(),
-                  optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-                  epochs=3, batch_size=32, val=val, device="cpu")
+    history = fit(
+        model,
+        train,
+        loss_fn=nn.CrossEntropyLoss(),
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+        epochs=3,
+        batch_size=32,
+        val=val,
+        device="cpu",
+    )
     assert history.epochs == 3
     assert len(history.val_loss) == len(history.val_accuracy) == len(history.train_accuracy) == 3
     assert history.train_loss[-1] < history.train_loss[0]
@@ -37,8 +44,16 @@ def test_fit_regression_has_no_accuracy_and_is_reproducible():
     def run():
         torch.manual_seed(0)
         model = nn.Linear(1, 1)
-        h = fit(model, (x, y), loss_fn=nn.MSELoss(), epochs=20, batch_size=16, device="cpu",
-                optimizer=torch.optim.SGD(model.parameters(), lr=0.1), verbose=False)
+        h = fit(
+            model,
+            (x, y),
+            loss_fn=nn.MSELoss(),
+            epochs=20,
+            batch_size=16,
+            device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            verbose=False,
+        )
         return model, h
 
     (m1, h1), (_, h2) = run(), run()
@@ -54,42 +69,79 @@ def test_history_extend():
     assert a.train_loss == [1.0, 0.5] and a.seconds == 3.0 and a.epochs == 2
 
 
-@pytest.mark.parametrize("train, kwargs, error, match", [
-    ([torch.zeros(3, 2)], {}, TypeError, "pair of tensors"),
-    ((torch.zeros(3, 2), torch.zeros(4)), {}, ValueError, "same length"),
-    ((torch.zeros(0, 2), torch.zeros(0)), {}, ValueError, "empty"),
-    ((torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)), {"epochs": 0}, ValueError, "epochs"),
-    ((torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)), {"batch_size": 0}, ValueError,
-     "batch_size"),
-])
+@pytest.mark.parametrize(
+    "train, kwargs, error, match",
+    [
+        ([torch.zeros(3, 2)], {}, TypeError, "pair of tensors"),
+        ((torch.zeros(3, 2), torch.zeros(4)), {}, ValueError, "same length"),
+        ((torch.zeros(0, 2), torch.zeros(0)), {}, ValueError, "empty"),
+        (
+            (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)),
+            {"epochs": 0},
+            ValueError,
+            "epochs",
+        ),
+        (
+            (torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)),
+            {"batch_size": 0},
+            ValueError,
+            "batch_size",
+        ),
+    ],
+)
 def test_fit_rejects_bad_input(train, kwargs, error, match):
     model = nn.Linear(2, 2)
     with pytest.raises(error, match=match):
-        fit(model, train, loss_fn=nn.CrossEntropyLoss(),
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), **kwargs)
+        fit(
+            model,
+            train,
+            loss_fn=nn.CrossEntropyLoss(),
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            **kwargs,
+        )
 
 
 def test_fit_explains_a_shape_mismatch():
     model = nn.Linear(2, 3)  # outputs 3 numbers, but the targets are single values
     x, y = torch.zeros(8, 2), torch.zeros(8)
     with pytest.raises(ValueError, match=r"outputs have shape \(8, 3\).*targets have shape \(8,\)"):
-        fit(model, (x, y), loss_fn=nn.MSELoss(), device="cpu", verbose=False,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+        fit(
+            model,
+            (x, y),
+            loss_fn=nn.MSELoss(),
+            device="cpu",
+            verbose=False,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+        )
 
 
 def test_fit_refuses_silent_broadcasting():
     model = nn.Linear(2, 1)  # outputs (N, 1); targets (N,) would broadcast to (N, N)
     with pytest.raises(ValueError, match="y.unsqueeze"):
-        fit(model, (torch.zeros(8, 2), torch.zeros(8)), loss_fn=nn.MSELoss(), device="cpu",
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), verbose=False)
+        fit(
+            model,
+            (torch.zeros(8, 2), torch.zeros(8)),
+            loss_fn=nn.MSELoss(),
+            device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            verbose=False,
+        )
 
 
 def test_fit_explains_a_loss_that_cannot_compare():
     model = nn.Linear(2, 3)  # 3 classes, but a label says 7
     x, y = torch.zeros(4, 2), torch.tensor([0, 1, 2, 7])
-    with pytest.raises(ValueError, match=r"could not compare the model's outputs of shape \(4, 3\)"):
-        fit(model, (x, y), loss_fn=nn.CrossEntropyLoss(), device="cpu", verbose=False,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(
+        ValueError, match=r"could not compare the model's outputs of shape \(4, 3\)"
+    ):
+        fit(
+            model,
+            (x, y),
+            loss_fn=nn.CrossEntropyLoss(),
+            device="cpu",
+            verbose=False,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+        )
 
 
 def test_accuracy():

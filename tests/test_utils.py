@@ -18,12 +18,6 @@ def test_seed_everything_makes_all_generators_repeat():
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
 
 
-def test_seed_everything_returns_a_seeded_generator():
-    a = torch.rand(3, generator=seed_everything(5))
-    b = torch.rand(3, generator=seed_everything(5))
-    assert torch.equal(a, b)
-
-
 @pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
 def test_seed_everything_rejects_bad_seeds(bad):
     with pytest.raises(ValueError, match="non-negative int"):
@@ -58,7 +52,9 @@ def test_glue_returns_plain_values(monkeypatch):
     recorded = {}
     import myst_nb
 
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: recorded.update({name: value}))
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display: recorded.update({name: value})
+    )
     assert glue("acc", np.float32(0.5)) == 0.5
     assert type(recorded["acc"]) is float
     assert glue("n", torch.tensor(7)) == 7 and type(recorded["n"]) is int

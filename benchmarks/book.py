@@ -1,0 +1,354 @@
+"""Benchmark the whole book: how long each chapter runs, how much memory it needs.
+
+Run it with ``make bench`` (or ``python benchmarks/book.py [CHAPTER ...]``). For each
+chapter listed in ``_toc.yml``, in book order, the script
+
+- runs the chapter top to bottom in a fresh Jupyter kernel (nbclient), in the
+  chapter's folder as the book build does, and records the wall time from starting
+  the kernel to the end of the last cell;
+- records the CPU time the kernel used (less sensitive to other work on the machine);
+- records the peak resident memory of the kernel: the largest sum of the kernel's
+  RSS and the unique memory (USS) of its child processes, sampled every 50 ms with
+  psutil, or the kernel's own high-water mark (Linux ``VmHWM``) when that is larger;
+- notes its slowest cells (in the JSON file), to show where a slow chapter spends its time;
+- reads the chapter's results from its glued values (the outputs ``glue`` makes,
+  named in their ``scrapbook`` metadata); the table shows the accuracies, losses and
+  errors, the JSON file every glued value.
+
+Then it makes sure the site and its execution cache are up to date (``make book``,
+not timed) and times a warm rebuild: every page re-rendered from the execution
+cache (``make book BOOK_ARGS=--all``), nothing executed.
+
+It writes ``_build/bench.md`` and ``_build/bench.json``, prints the table, and exits
+with status 1, naming the chapter, when a budget below is broken. The budgets are
+for the course's reference machine, 2 CPU cores; the machine's load is recorded
+with the figures, since other work on the machine inflates them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import jupytext
+import psutil
+from nbclient import NotebookClient
+from sphinx_external_toc.api import FileItem, GlobItem
+from sphinx_external_toc.parsing import parse_toc_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "_build"
+
+# Budgets, on 2 CPU cores: chapter -> (seconds of wall time, MB of peak kernel memory).
+# A chapter not listed here gets DEFAULT_BUDGET.
+BUDGETS = {
+    "regression": (30, 1000),
+    "gradient_descent": (30, 1000),
+}
+DEFAULT_BUDGET = (90, 1000)
+BOOK_BUDGET_S = 6 * 60  # all chapters, one after another
+WARM_REBUILD_BUDGET_S = 20
+
+KEY_RESULT = re.compile(r"acc|loss|err|mse|perplexity", re.IGNORECASE)  # glue names for the table
+CELL_TIMEOUT_S = 600
+MB = 1e6
+
+
+def chapters(root: Path = ROOT) -> list[Path]:
+    """The notebooks of the book, in the order of ``_toc.yml`` (the landing page is not one)."""
+    site_map = parse_toc_yaml(str(root / "_toc.yml"))
+    names: list[str] = []
+
+    def visit(entry: str) -> None:
+        names.append(entry)
+        for subtree in site_map[entry].subtrees:
+            for item in subtree.items:
+                if isinstance(item, GlobItem):
+                    names.extend(str(p.relative_to(root)) for p in sorted(root.glob(str(item))))
+                elif isinstance(item, FileItem):
+                    visit(item)
+
+    visit(site_map.root.docname)
+    found = []
+    for name in names:
+        name = name.removesuffix(".md").removesuffix(".ipynb")
+        for suffix in (".md", ".ipynb"):
+            path = root / f"{name}{suffix}"
+            if path.exists() and is_notebook(path):
+                found.append(path)
+                break
+    return found
+
+
+def is_notebook(path: Path) -> bool:
+    if path.suffix == ".ipynb":
+        return True
+    head = path.read_text(encoding="utf-8")[:2000]
+    return head.startswith("---") and "kernelspec:" in head
+
+
+def budget(name: str) -> tuple[float, float]:
+    return BUDGETS.get(name, DEFAULT_BUDGET)
+
+
+class PeakMemory:
+    """Samples the memory of a process and its children in a background thread.
+
+    ``peak`` (bytes) is the largest sample, or the process's own high-water mark if
+    that is larger (it also sees spikes shorter than the sampling interval).
+    """
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.peak = max(self.peak, self.high_water_mark())
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        try:
+            kernel = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.is_set():
+            try:
+                total = kernel.memory_info().rss
+                children = kernel.children(recursive=True)
+            except psutil.NoSuchProcess:
+                return
+            for child in children:
+                # Unique memory only: a child just forked from the kernel shares all of
+                # the kernel's pages, and counting its RSS would count them twice.
+                try:
+                    total += child.memory_full_info().uss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass  # a child that just ended
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def high_water_mark(self) -> int:
+        """The kernel's own peak RSS as Linux counts it (0 where /proc is not available)."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0
+        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        return int(match.group(1)) * 1024 if match else 0
+
+
+def glued_values(nb) -> dict[str, object]:
+    """name -> value of everything the notebook glued (numbers parsed, the rest as text)."""
+    values: dict[str, object] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            scrapbook = output.get("metadata", {}).get("scrapbook")
+            if not scrapbook:
+                continue
+            text = output.get("data", {}).get(scrapbook.get("mime_prefix", "") + "text/plain")
+            if text is None:
+                continue
+            try:
+                value = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                value = text
+            values[scrapbook["name"]] = value
+    return values
+
+
+def run_chapter(path: Path) -> dict:
+    """Execute one chapter in a fresh kernel; its time, peak memory and glued values."""
+    nb = jupytext.read(path)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    error = None
+    cells: list[dict] = []  # the time of each code cell, to say where a slow chapter spends it
+    start = time.perf_counter()
+    with client.setup_kernel():
+        with PeakMemory(client.km.provisioner.pid) as memory:
+            try:
+                for index, cell in enumerate(nb.cells):
+                    if cell.cell_type != "code":
+                        continue
+                    cell_start = time.perf_counter()
+                    client.execute_cell(cell, index)
+                    first_line = (cell.source.strip().splitlines() or [""])[0][:60]
+                    cells.append({"cell": index, "first_line": first_line,
+                                  "seconds": round(time.perf_counter() - cell_start, 2)})
+            except Exception as exc:  # a failing cell: record it, go on with the next chapter
+                error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
+            seconds = time.perf_counter() - start
+            cpu = psutil.Process(client.km.provisioner.pid).cpu_times()
+    slowest = sorted(cells, key=lambda c: -c["seconds"])[:3]
+    cpu_seconds = cpu.user + cpu.system + cpu.children_user + cpu.children_system
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": memory.peak / MB,
+            "glue": glued_values(nb),
+            "slowest_cells": slowest, "error": error}
+
+
+def warm_rebuild() -> dict:
+    """Bring site and cache up to date (untimed), then time a rebuild of every page from the cache."""
+    env = {**os.environ, "DLCOURSE_PROGRESS": "off"}
+    print("bringing the site and its execution cache up to date (make book, not timed)...", flush=True)
+    subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    print("timing a warm rebuild of every page (make book BOOK_ARGS=--all)...", flush=True)
+    start = time.perf_counter()
+    build = subprocess.run(["make", "--no-print-directory", "book", "BOOK_ARGS=--all"], cwd=ROOT,
+                           env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    executed = re.findall(r"(\S+): Executing notebook", build.stdout)
+    return {"seconds": seconds, "ok": build.returncode == 0, "executed": executed,
+            "log_tail": "" if build.returncode == 0 else (build.stdout + build.stderr)[-3000:]}
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def key_results(glue: dict[str, object]) -> dict[str, object]:
+    numbers = {k: v for k, v in glue.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    key = {k: v for k, v in numbers.items() if KEY_RESULT.search(k)}
+    return key or dict(list(numbers.items())[:6])
+
+
+def table(report: dict) -> str:
+    machine = report["machine"]
+    lines = [
+        "# Benchmark of the book",
+        "",
+        f"{report['date']} on {machine['cpus']} CPU cores ({machine['processor']}), "
+        f"GPU: {machine['gpu']}; load average (1, 5, 15 min) before "
+        f"{machine['load_before']}, after {machine['load_after']}.",
+        "Wall times grow with the machine's load; the kernel's CPU time (user + system, all",
+        "threads) does much less, so it tells a slow chapter from a busy machine.",
+        "",
+        "| chapter | wall time (s) | budget (s) | kernel CPU time (s) | peak memory (MB) | budget (MB) "
+        "| key results | verdict |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for ch in report["chapters"]:
+        results = ", ".join(f"{k} = {fmt(v)}" for k, v in key_results(ch["glue"]).items())
+        verdict = "ok" if not ch["broken"] else "; ".join(ch["broken"])
+        lines.append(
+            f"| {ch['name']} | {ch['seconds']:.1f} | {ch['budget_s']:g} | {ch['cpu_seconds']:.1f} | "
+            f"{ch['peak_mb']:.0f} | "
+            f"{ch['budget_mb']:g} | {results} | {verdict} |"
+        )
+    book = report["book"]
+    lines.append(f"| **whole book** | {book['seconds']:.1f} | {book['budget_s']:g} | {book['cpu_seconds']:.1f} | "
+                 f"{book['peak_mb']:.0f} | | | {'ok' if not book['broken'] else book['broken']} |")
+    if rebuild := report.get("warm_rebuild"):
+        verdict = "ok" if not rebuild["broken"] else rebuild["broken"]
+        lines.append(f"| warm rebuild (all pages from the cache) | {rebuild['seconds']:.1f} | "
+                     f"{rebuild['budget_s']:g} | | | | | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine_info() -> dict:
+    try:
+        import torch
+
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    except ImportError:
+        gpu = "unknown"
+    return {"cpus": os.cpu_count(), "processor": platform.machine(), "gpu": gpu,
+            "python": platform.python_version(),
+            "load_before": [round(x, 2) for x in os.getloadavg()]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("only", nargs="*", metavar="CHAPTER",
+                        help="run only these chapters (file names without .md); default: all")
+    parser.add_argument("--skip-rebuild", action="store_true", help="do not time the warm rebuild")
+    args = parser.parse_args(argv)
+
+    paths = chapters()
+    unknown = set(args.only) - {p.stem for p in paths}
+    if unknown:
+        parser.error(f"not chapters of _toc.yml: {', '.join(sorted(unknown))}; "
+                     f"the chapters are {', '.join(p.stem for p in paths)}")
+    if args.only:
+        paths = [p for p in paths if p.stem in args.only]
+
+    report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(),
+              "chapters": []}
+    for path in paths:
+        name = path.stem
+        print(f"running {path.relative_to(ROOT)} in a fresh kernel...", flush=True)
+        result = run_chapter(path)
+        budget_s, budget_mb = budget(name)
+        broken = []
+        if result["error"]:
+            broken.append(f"{name} failed: {result['error']}")
+        if result["seconds"] > budget_s:
+            broken.append(f"{name} took {result['seconds']:.1f} s > {budget_s:g} s")
+        if result["peak_mb"] > budget_mb:
+            broken.append(f"{name} needed {result['peak_mb']:.0f} MB > {budget_mb:g} MB")
+        report["chapters"].append({"name": name, "source": str(path.relative_to(ROOT)),
+                                   "budget_s": budget_s, "budget_mb": budget_mb,
+                                   "broken": broken, **result})
+        slowest = ", ".join(f"cell {c['cell']} {c['seconds']:.1f} s" for c in result["slowest_cells"])
+        print(f"  {result['seconds']:.1f} s (slowest: {slowest}), peak {result['peak_mb']:.0f} MB"
+              + (f"  BROKEN: {'; '.join(broken)}" if broken else ""), flush=True)
+
+    total = sum(ch["seconds"] for ch in report["chapters"])
+    book_broken = f"the book took {total:.0f} s > {BOOK_BUDGET_S} s" if total > BOOK_BUDGET_S and not args.only else ""
+    report["book"] = {"seconds": total, "budget_s": BOOK_BUDGET_S, "broken": book_broken,
+                      "cpu_seconds": sum(ch["cpu_seconds"] for ch in report["chapters"]),
+                      "peak_mb": max((ch["peak_mb"] for ch in report["chapters"]), default=0)}
+
+    if not args.skip_rebuild:
+        rebuild = warm_rebuild()
+        problems = []
+        if not rebuild["ok"]:
+            problems.append("the build failed:\n" + rebuild["log_tail"])
+        if rebuild["executed"]:
+            problems.append(f"not warm: it executed {', '.join(rebuild['executed'])}")
+        if rebuild["seconds"] > WARM_REBUILD_BUDGET_S:
+            problems.append(f"warm rebuild took {rebuild['seconds']:.1f} s > {WARM_REBUILD_BUDGET_S} s")
+        report["warm_rebuild"] = {**rebuild, "budget_s": WARM_REBUILD_BUDGET_S, "broken": "; ".join(problems)}
+
+    report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "bench.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (BUILD / "bench.md").write_text(table(report))
+    print()
+    print(table(report))
+    print(f"written: {(BUILD / 'bench.md').relative_to(ROOT)}, {(BUILD / 'bench.json').relative_to(ROOT)}")
+
+    broken = [b for ch in report["chapters"] for b in ch["broken"]]
+    broken += [b for b in (report["book"]["broken"], report.get("warm_rebuild", {}).get("broken")) if b]
+    if broken:
+        print("\nBUDGET BROKEN:\n  " + "\n  ".join(broken), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

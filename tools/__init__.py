@@ -1,0 +1,1 @@
+"""Maintenance scripts for the course (not part of the ``dlcourse`` package)."""
