@@ -13,6 +13,12 @@ Modules:
 - :mod:`dlcourse.toy`      -- toy datasets (rings, a damped sine) and many small networks at once
 """
 
+from dlcourse.classification import (
+    misclassified,
+    plot_decision_boundary,
+    plot_predictions,
+    true_class_probability_histogram,
+)
 from dlcourse.data import (
     DataError,
     data_root,
@@ -21,14 +27,6 @@ from dlcourse.data import (
     train_val_split,
 )
 from dlcourse.plots import plot_history, show_images
-from dlcourse.training import History, accuracy, evaluate, fit, predict
-from dlcourse.utils import count_parameters, get_device, glue, seed_everything
-from dlcourse.classification import (
-    misclassified,
-    plot_decision_boundary,
-    plot_predictions,
-    true_class_probability_histogram,
-)
 from dlcourse.toy import (
     StackedMLPs,
     damped_sine,
@@ -37,6 +35,8 @@ from dlcourse.toy import (
     make_rings,
     train_stacked,
 )
+from dlcourse.training import History, accuracy, evaluate, fit, predict
+from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 
 __all__ = [
     "DataError",

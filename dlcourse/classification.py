@@ -26,24 +26,31 @@ from dlcourse.training import predict
 def _check_probs(probs, labels=None) -> tuple[torch.Tensor, torch.Tensor | None]:
     probs = torch.as_tensor(probs).detach().cpu()
     if probs.ndim != 2 or probs.shape[1] < 2:
-        raise ValueError(f"probs must have shape (N, classes) with at least 2 classes, "
-                         f"got {tuple(probs.shape)}")
+        raise ValueError(
+            f"probs must have shape (N, classes) with at least 2 classes, got {tuple(probs.shape)}"
+        )
     if not probs.is_floating_point():
         raise ValueError(f"probs must be floating-point probabilities, got {probs.dtype}")
     if probs.numel() and (probs.min() < -1e-6 or probs.max() > 1 + 1e-6):
-        raise ValueError("probs must lie in [0, 1]; for a model that outputs logits (scores), "
-                         "pass logits.softmax(dim=1)")
+        raise ValueError(
+            "probs must lie in [0, 1]; for a model that outputs logits (scores), "
+            "pass logits.softmax(dim=1)"
+        )
     if labels is None:
         return probs, None
     labels = torch.as_tensor(labels).detach().cpu()
     if labels.shape != (len(probs),):
-        raise ValueError(f"labels must have shape ({len(probs)},) to match probs "
-                         f"{tuple(probs.shape)}, got {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must have shape ({len(probs)},) to match probs "
+            f"{tuple(probs.shape)}, got {tuple(labels.shape)}"
+        )
     if labels.is_floating_point():
         raise ValueError(f"labels must be integer class indices, got {labels.dtype}")
     if len(labels) and (labels.min() < 0 or labels.max() >= probs.shape[1]):
-        raise ValueError(f"labels must lie in [0, {probs.shape[1]}) for {probs.shape[1]} classes, "
-                         f"got values from {labels.min().item()} to {labels.max().item()}")
+        raise ValueError(
+            f"labels must lie in [0, {probs.shape[1]}) for {probs.shape[1]} classes, "
+            f"got values from {labels.min().item()} to {labels.max().item()}"
+        )
     return probs, labels.long()
 
 
@@ -78,21 +85,23 @@ def plot_predictions(
     probs, labels = _check_probs(probs, labels)
     if len(images) != len(probs):
         raise ValueError(f"got {len(images)} images for {len(probs)} rows of probabilities")
-    names = list(class_names) if class_names is not None else [str(c) for c in
-                                                                 range(probs.shape[1])]
+    names = (
+        list(class_names) if class_names is not None else [str(c) for c in range(probs.shape[1])]
+    )
     if len(names) != probs.shape[1]:
         raise ValueError(f"class_names has {len(names)} entries for {probs.shape[1]} classes")
     confidence, predicted = probs.max(dim=1)
     titles, colors = [], []
-    for p, c, t in zip(predicted.tolist(), confidence.tolist(), labels.tolist()):
+    for p, c, t in zip(predicted.tolist(), confidence.tolist(), labels.tolist(), strict=True):
         if p == t:
             titles.append(f"{names[p]} ({100 * c:.0f}%)")
             colors.append("black")
         else:
             titles.append(f"{names[p]} ({100 * c:.0f}%)\ntrue: {names[t]}")
             colors.append("red")
-    return show_images(images, titles, ncols=ncols, size=size, suptitle=suptitle,
-                       title_colors=colors)
+    return show_images(
+        images, titles, ncols=ncols, size=size, suptitle=suptitle, title_colors=colors
+    )
 
 
 def true_class_probability_histogram(
@@ -124,8 +133,14 @@ def true_class_probability_histogram(
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     doubtful = int((p_true < 0.5).sum())
-    ax.hist(p_true, bins=np.linspace(0, 1, bins + 1), color="tab:blue", edgecolor="white",
-            log=log, label=f"{len(p_true)} examples of class {name}")
+    ax.hist(
+        p_true,
+        bins=np.linspace(0, 1, bins + 1),
+        color="tab:blue",
+        edgecolor="white",
+        log=log,
+        label=f"{len(p_true)} examples of class {name}",
+    )
     ax.axvline(0.5, color="tab:red", ls="--", label=f"p < 0.5: {doubtful} examples")
     ax.set_xlabel(f"probability the model gives to the true class {name}")
     ax.set_ylabel("number of examples" + (" (log scale)" if log else ""))
@@ -157,8 +172,9 @@ def plot_decision_boundary(
     x = torch.as_tensor(x).detach().cpu().float()
     labels = torch.as_tensor(labels).detach().cpu()
     if x.ndim != 2 or x.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary needs 2-D points of shape (N, 2), "
-                         f"got {tuple(x.shape)}")
+        raise ValueError(
+            f"plot_decision_boundary needs 2-D points of shape (N, 2), got {tuple(x.shape)}"
+        )
     if labels.shape != (len(x),):
         raise ValueError(f"labels must have shape ({len(x)},), got {tuple(labels.shape)}")
     if not isinstance(resolution, int) or resolution < 2:
@@ -180,17 +196,36 @@ def plot_decision_boundary(
     else:
         pred = out.argmax(dim=1).reshape(resolution, resolution)
         n_classes = out.shape[1]
-        ax.contourf(gx, gy, pred, levels=np.arange(n_classes + 1) - 0.5, cmap="tab10",
-                    vmin=0, vmax=9, alpha=0.25)
+        ax.contourf(
+            gx,
+            gy,
+            pred,
+            levels=np.arange(n_classes + 1) - 0.5,
+            cmap="tab10",
+            vmin=0,
+            vmax=9,
+            alpha=0.25,
+        )
     markers = "o^sPDv*Xph"
     classes = torch.unique(labels).tolist()
     for i, c in enumerate(classes):
         pts = x[labels == c]
         color = ("tab:blue", "tab:red")[i] if len(classes) <= 2 else f"C{i % 10}"
-        ax.scatter(pts[:, 0], pts[:, 1], s=8, marker=markers[i % len(markers)], color=color,
-                   edgecolors="none", label=f"class {c}")
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", xlim=(lo[0].item(), hi[0].item()),
-           ylim=(lo[1].item(), hi[1].item()))
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=8,
+            marker=markers[i % len(markers)],
+            color=color,
+            edgecolors="none",
+            label=f"class {c}",
+        )
+    ax.set(
+        xlabel="$x_1$",
+        ylabel="$x_2$",
+        xlim=(lo[0].item(), hi[0].item()),
+        ylim=(lo[1].item(), hi[1].item()),
+    )
     ax.set_aspect("equal")
     ax.set_title(title if title is not None else "Decision boundary")
     ax.legend(loc="upper right", fontsize=8)

@@ -56,8 +56,10 @@ def make_rings(
     n = _positive_int(n_per_class, "n_per_class")
     (a0, a1), (b0, b1) = _radius_range(inner, "inner"), _radius_range(outer, "outer")
     if b0 < a1:
-        raise ValueError(f"the rings overlap: inner={inner!r} reaches past the start of "
-                         f"outer={outer!r}; the outer ring must begin at or beyond the inner one")
+        raise ValueError(
+            f"the rings overlap: inner={inner!r} reaches past the start of "
+            f"outer={outer!r}; the outer ring must begin at or beyond the inner one"
+        )
     g = torch.Generator().manual_seed(seed)
 
     def annulus(r0: float, r1: float) -> torch.Tensor:
@@ -114,8 +116,15 @@ class StackedMLPs(nn.Module):
     ``nn.Sequential`` with a copy of its weights.
     """
 
-    def __init__(self, n_in: int, widths: Sequence[int], n_out: int = 1, *,
-                 activation: str = "sigmoid", seed: int = 0):
+    def __init__(
+        self,
+        n_in: int,
+        widths: Sequence[int],
+        n_out: int = 1,
+        *,
+        activation: str = "sigmoid",
+        seed: int = 0,
+    ):
         super().__init__()
         self.n_in = _positive_int(n_in, "n_in")
         self.n_out = _positive_int(n_out, "n_out")
@@ -124,8 +133,7 @@ class StackedMLPs(nn.Module):
             raise ValueError("widths is empty: give at least one hidden-layer width")
         self.widths = [_positive_int(h, "every width") for h in widths]
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
-                             f"got {activation!r}")
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.activation = activation
         k, h_max = len(self.widths), max(self.widths)
         g = torch.Generator().manual_seed(seed)
@@ -139,8 +147,9 @@ class StackedMLPs(nn.Module):
         self.register_buffer("mask", mask)
         self.w1 = nn.Parameter(uniform((k, n_in, h_max), 1 / math.sqrt(n_in)) * mask)
         self.b1 = nn.Parameter(uniform((k, 1, h_max), 1 / math.sqrt(n_in)) * mask)
-        self.w2 = nn.Parameter(uniform((k, h_max, n_out), 1.0) / fan_in_out.sqrt()
-                               * mask.transpose(1, 2))
+        self.w2 = nn.Parameter(
+            uniform((k, h_max, n_out), 1.0) / fan_in_out.sqrt() * mask.transpose(1, 2)
+        )
         self.b2 = nn.Parameter(uniform((k, 1, n_out), 1.0) / fan_in_out.sqrt())
         self.act = ACTIVATIONS[activation]()
 
@@ -152,8 +161,10 @@ class StackedMLPs(nn.Module):
             return x.unsqueeze(0).expand(len(self), -1, -1)
         if x.ndim == 3 and x.shape[0] == len(self) and x.shape[2] == self.n_in:
             return x
-        raise ValueError(f"StackedMLPs expects inputs of shape (N, {self.n_in}) or "
-                         f"({len(self)}, N, {self.n_in}), got {tuple(x.shape)}")
+        raise ValueError(
+            f"StackedMLPs expects inputs of shape (N, {self.n_in}) or "
+            f"({len(self)}, N, {self.n_in}), got {tuple(x.shape)}"
+        )
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """The hidden-layer activations, shape ``(K, N, max(widths))`` (padding is zero)."""
@@ -169,8 +180,9 @@ class StackedMLPs(nn.Module):
         if not isinstance(k, int) or not -len(self) <= k < len(self):
             raise IndexError(f"network index must be an int in [0, {len(self)}), got {k!r}")
         h = self.widths[k]
-        net = nn.Sequential(nn.Linear(self.n_in, h), ACTIVATIONS[self.activation](),
-                            nn.Linear(h, self.n_out))
+        net = nn.Sequential(
+            nn.Linear(self.n_in, h), ACTIVATIONS[self.activation](), nn.Linear(h, self.n_out)
+        )
         with torch.no_grad():
             net[0].weight.copy_(self.w1[k, :, :h].T)
             net[0].bias.copy_(self.b1[k, 0, :h])
@@ -191,8 +203,10 @@ def stacked_losses(outputs: torch.Tensor, targets: torch.Tensor, loss: str) -> t
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     if targets.shape != outputs.shape[1:] and targets.shape != outputs.shape:
-        raise ValueError(f"targets must have shape {tuple(outputs.shape[1:])} or "
-                         f"{tuple(outputs.shape)} to match the outputs, got {tuple(targets.shape)}")
+        raise ValueError(
+            f"targets must have shape {tuple(outputs.shape[1:])} or "
+            f"{tuple(outputs.shape)} to match the outputs, got {tuple(targets.shape)}"
+        )
     targets = targets.to(outputs.dtype).expand_as(outputs)
     if loss == "bce":
         each = nn.functional.binary_cross_entropy_with_logits(outputs, targets, reduction="none")
@@ -233,8 +247,10 @@ def train_stacked(
     model._inputs(x)  # checks the shape of the inputs
     shapes = [(len(x), model.n_out), (len(model), len(x), model.n_out)]
     if tuple(targets.shape) not in shapes:
-        raise ValueError(f"targets must have shape {shapes[0]} (the same for every network) "
-                         f"or {shapes[1]} (one per network), got {tuple(targets.shape)}")
+        raise ValueError(
+            f"targets must have shape {shapes[0]} (the same for every network) "
+            f"or {shapes[1]} (one per network), got {tuple(targets.shape)}"
+        )
     x, targets = x.to(device), targets.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = torch.empty(steps, len(model), device=device)
@@ -247,20 +263,31 @@ def train_stacked(
     return history.cpu()
 
 
-UNIT_COLORS = ("tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:olive",
-               "tab:cyan", "tab:gray")
+UNIT_COLORS = (
+    "tab:green",
+    "tab:purple",
+    "tab:orange",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+    "tab:gray",
+)
 
 
-def draw_unit_lines(ax: plt.Axes, layer: nn.Linear, *, colors: Sequence[str] | None = None,
-                    label: str = "unit") -> list:
+def draw_unit_lines(
+    ax: plt.Axes, layer: nn.Linear, *, colors: Sequence[str] | None = None, label: str = "unit"
+) -> list:
     """Draw, for each unit of a layer with two inputs, the line ``w . x + b = 0``
     where its input changes sign: the middle of a sigmoid's step, a ReLU's kink.
 
     The lines span the current limits of ``ax`` (set them first). Returns the lines.
     """
     if not isinstance(layer, nn.Linear) or layer.in_features != 2:
-        raise ValueError("draw_unit_lines needs an nn.Linear layer with 2 inputs, got "
-                         f"{layer if not isinstance(layer, nn.Linear) else layer.in_features}")
+        raise ValueError(
+            "draw_unit_lines needs an nn.Linear layer with 2 inputs, got "
+            f"{layer if not isinstance(layer, nn.Linear) else layer.in_features}"
+        )
     w = layer.weight.detach().cpu().double()
     b = layer.bias.detach().cpu().double() if layer.bias is not None else torch.zeros(len(w))
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
@@ -269,15 +296,16 @@ def draw_unit_lines(ax: plt.Axes, layer: nn.Linear, *, colors: Sequence[str] | N
     if len(colors) < len(w):
         raise ValueError(f"colors has {len(colors)} entries for {len(w)} units")
     lines = []
-    for i, ((wx, wy), bias) in enumerate(zip(w.tolist(), b.tolist())):
+    for i, ((wx, wy), bias) in enumerate(zip(w.tolist(), b.tolist(), strict=True)):
         if abs(wy) >= abs(wx):  # solve for y: better conditioned for non-steep lines
             xs = torch.tensor([x0, x1], dtype=torch.float64)
             ys = -(bias + wx * xs) / wy
         else:
             ys = torch.tensor([y0, y1], dtype=torch.float64)
             xs = -(bias + wy * ys) / wx
-        (line,) = ax.plot(xs.tolist(), ys.tolist(), "--", color=colors[i], lw=1.5,
-                          label=f"{label} {i + 1}")
+        (line,) = ax.plot(
+            xs.tolist(), ys.tolist(), "--", color=colors[i], lw=1.5, label=f"{label} {i + 1}"
+        )
         lines.append(line)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)

@@ -16,13 +16,15 @@ from dlcourse.classification import (  # noqa: E402
     true_class_probability_histogram,
 )
 
-PROBS = torch.tensor([
-    [0.9, 0.05, 0.05],  # right (class 0)
-    [0.2, 0.7, 0.1],    # wrong: label 2, confidence 0.7
-    [0.1, 0.1, 0.8],    # right (class 2)
-    [0.05, 0.05, 0.9],  # wrong: label 0, confidence 0.9
-    [0.4, 0.5, 0.1],    # wrong: label 0, confidence 0.5
-])
+PROBS = torch.tensor(
+    [
+        [0.9, 0.05, 0.05],  # right (class 0)
+        [0.2, 0.7, 0.1],  # wrong: label 2, confidence 0.7
+        [0.1, 0.1, 0.8],  # right (class 2)
+        [0.05, 0.05, 0.9],  # wrong: label 0, confidence 0.9
+        [0.4, 0.5, 0.1],  # wrong: label 0, confidence 0.5
+    ]
+)
 LABELS = torch.tensor([0, 2, 2, 0, 0])
 
 
@@ -37,14 +39,17 @@ def test_misclassified_orders_mistakes_by_confidence():
     assert misclassified(PROBS[[0, 2]], LABELS[[0, 2]]).tolist() == []
 
 
-@pytest.mark.parametrize("probs, labels, match", [
-    (torch.rand(4), torch.zeros(4, dtype=torch.long), r"shape \(N, classes\)"),
-    (torch.rand(4, 3), torch.zeros(3, dtype=torch.long), r"labels must have shape \(4,\)"),
-    (torch.rand(4, 3), torch.zeros(4), "integer class indices"),
-    (torch.rand(4, 3), torch.tensor([0, 1, 2, 3]), r"labels must lie in \[0, 3\)"),
-    (torch.randn(4, 3) * 5, torch.zeros(4, dtype=torch.long), "softmax"),
-    (torch.ones(4, 3, dtype=torch.long), torch.zeros(4, dtype=torch.long), "floating-point"),
-])
+@pytest.mark.parametrize(
+    "probs, labels, match",
+    [
+        (torch.rand(4), torch.zeros(4, dtype=torch.long), r"shape \(N, classes\)"),
+        (torch.rand(4, 3), torch.zeros(3, dtype=torch.long), r"labels must have shape \(4,\)"),
+        (torch.rand(4, 3), torch.zeros(4), "integer class indices"),
+        (torch.rand(4, 3), torch.tensor([0, 1, 2, 3]), r"labels must lie in \[0, 3\)"),
+        (torch.randn(4, 3) * 5, torch.zeros(4, dtype=torch.long), "softmax"),
+        (torch.ones(4, 3, dtype=torch.long), torch.zeros(4, dtype=torch.long), "floating-point"),
+    ],
+)
 def test_misclassified_rejects_bad_input(probs, labels, match):
     with pytest.raises(ValueError, match=match):
         misclassified(probs, labels)
@@ -102,16 +107,18 @@ def test_plot_decision_boundary_binary_and_multiclass():
     assert len(ax.figure.axes) == 2  # the axes and its colour bar
 
     three = nn.Linear(2, 3)
-    ax = plot_decision_boundary(three, x, torch.tensor([0, 1, 2, 0]), resolution=10,
-                                colorbar=False)
+    ax = plot_decision_boundary(three, x, torch.tensor([0, 1, 2, 0]), resolution=10, colorbar=False)
     assert len(ax.figure.axes) == 1
 
 
-@pytest.mark.parametrize("x, labels, kwargs, match", [
-    (torch.zeros(4, 3), torch.zeros(4), {}, r"shape \(N, 2\)"),
-    (torch.zeros(4, 2), torch.zeros(3), {}, r"labels must have shape \(4,\)"),
-    (torch.zeros(4, 2), torch.zeros(4), {"resolution": 1}, "resolution"),
-])
+@pytest.mark.parametrize(
+    "x, labels, kwargs, match",
+    [
+        (torch.zeros(4, 3), torch.zeros(4), {}, r"shape \(N, 2\)"),
+        (torch.zeros(4, 2), torch.zeros(3), {}, r"labels must have shape \(4,\)"),
+        (torch.zeros(4, 2), torch.zeros(4), {"resolution": 1}, "resolution"),
+    ],
+)
 def test_plot_decision_boundary_rejects_bad_input(x, labels, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plot_decision_boundary(nn.Linear(2, 1), x, labels, **kwargs)

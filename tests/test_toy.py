@@ -30,6 +30,7 @@ def close_figures():
 
 # ---- datasets -------------------------------------------------------------------------------
 
+
 def test_make_rings_shapes_radii_and_reproducibility():
     x, labels = make_rings(100, inner=(0.0, 1.0), outer=(2.0, 3.0), seed=1)
     assert x.shape == (200, 2) and x.dtype == torch.float32
@@ -43,13 +44,16 @@ def test_make_rings_shapes_radii_and_reproducibility():
     assert not torch.equal(x, make_rings(100, seed=2)[0])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n_per_class": 0}, "n_per_class must be a positive int"),
-    ({"n_per_class": 2.5}, "n_per_class must be a positive int"),
-    ({"inner": (1.0, 0.5)}, "0 <= low < high"),
-    ({"outer": 3.0}, "pair"),
-    ({"inner": (0.0, 2.5), "outer": (2.0, 3.0)}, "overlap"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_per_class": 0}, "n_per_class must be a positive int"),
+        ({"n_per_class": 2.5}, "n_per_class must be a positive int"),
+        ({"inner": (1.0, 0.5)}, "0 <= low < high"),
+        ({"outer": 3.0}, "pair"),
+        ({"inner": (0.0, 2.5), "outer": (2.0, 3.0)}, "overlap"),
+    ],
+)
 def test_make_rings_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_rings(**kwargs)
@@ -67,17 +71,21 @@ def test_damped_sine_and_its_samples():
     assert torch.allclose(flipped, ys.flip(0), atol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n": 1}, "at least 2"),
-    ({"n": 0}, "positive int"),
-    ({"low": 1.0, "high": 1.0}, "low must be smaller"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n": 1}, "at least 2"),
+        ({"n": 0}, "positive int"),
+        ({"low": 1.0, "high": 1.0}, "low must be smaller"),
+    ],
+)
 def test_make_damped_sine_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_damped_sine(**kwargs)
 
 
 # ---- stacked networks -----------------------------------------------------------------------
+
 
 def test_stacked_networks_match_their_sequential_copies():
     model = StackedMLPs(2, [1, 3, 5], n_out=2, activation="tanh", seed=0)
@@ -120,7 +128,7 @@ def test_train_stacked_trains_each_network_as_if_alone():
             loss.backward()
             opt.step()
         trained = model.network(k)
-        for p, q in zip(net.parameters(), trained.parameters()):
+        for p, q in zip(net.parameters(), trained.parameters(), strict=True):
             assert torch.allclose(p, q, atol=1e-5)
     # the padding of the narrow network never learned anything
     assert torch.all(model.w2[0, 2:] == 0) and torch.all(model.w1[0, :, 2:] == 0)
@@ -140,12 +148,19 @@ def test_train_stacked_learns_rings_and_regression():
     assert torch.all(h[-1] < 0.2 * h[0])
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"n_in": 0, "widths": [2]}, ValueError, "n_in must be a positive int"),
-    ({"n_in": 2, "widths": []}, ValueError, "widths is empty"),
-    ({"n_in": 2, "widths": [2, 0]}, ValueError, "every width must be a positive int"),
-    ({"n_in": 2, "widths": [2], "activation": "softmax"}, ValueError, "activation must be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"n_in": 0, "widths": [2]}, ValueError, "n_in must be a positive int"),
+        ({"n_in": 2, "widths": []}, ValueError, "widths is empty"),
+        ({"n_in": 2, "widths": [2, 0]}, ValueError, "every width must be a positive int"),
+        (
+            {"n_in": 2, "widths": [2], "activation": "softmax"},
+            ValueError,
+            "activation must be one of",
+        ),
+    ],
+)
 def test_stacked_mlps_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         StackedMLPs(**kwargs)
@@ -171,6 +186,7 @@ def test_stacked_errors_on_shapes_indices_and_options():
 
 
 # ---- drawing --------------------------------------------------------------------------------
+
 
 def test_draw_unit_lines_draws_the_zero_lines():
     layer = nn.Linear(2, 2)
