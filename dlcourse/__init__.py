@@ -13,8 +13,16 @@ Modules:
 - :mod:`dlcourse.optimizers`  -- gradient descent, momentum and Adam written by hand
 - :mod:`dlcourse.landscapes`  -- 2-D loss surfaces and plots of optimisers' paths
 - :mod:`dlcourse.interactive` -- ipywidgets controls that redraw a figure
+- :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
+- :mod:`dlcourse.toy`      -- toy datasets (rings, a damped sine) and many small networks at once
 """
 
+from dlcourse.classification import (
+    misclassified,
+    plot_decision_boundary,
+    plot_predictions,
+    true_class_probability_histogram,
+)
 from dlcourse.data import (
     DataError,
     data_root,
@@ -27,6 +35,14 @@ from dlcourse.landscapes import QuadraticBowl, RuggedValley, Surface, plot_conto
 from dlcourse.optimizers import adam_step, descend, gd_step, momentum_step
 from dlcourse.plots import plot_history, show_images
 from dlcourse.regression import design_matrix, mse
+from dlcourse.toy import (
+    StackedMLPs,
+    damped_sine,
+    draw_unit_lines,
+    make_damped_sine,
+    make_rings,
+    train_stacked,
+)
 from dlcourse.training import History, accuracy, evaluate, fit, predict
 from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 
@@ -35,13 +51,16 @@ __all__ = [
     "History",
     "QuadraticBowl",
     "RuggedValley",
+    "StackedMLPs",
     "Surface",
     "accuracy",
     "adam_step",
     "count_parameters",
+    "damped_sine",
     "data_root",
     "descend",
     "design_matrix",
+    "draw_unit_lines",
     "evaluate",
     "fit",
     "gd_step",
@@ -49,15 +68,22 @@ __all__ = [
     "glue",
     "interact_figure",
     "load_mnist",
+    "make_damped_sine",
+    "make_rings",
+    "misclassified",
     "momentum_step",
     "mse",
     "noisy_polynomial",
     "plot_contours",
+    "plot_decision_boundary",
     "plot_history",
     "plot_paths",
+    "plot_predictions",
     "predict",
     "seed_everything",
     "show_images",
+    "train_stacked",
     "train_val_split",
+    "true_class_probability_histogram",
 ]
 __version__ = "0.1.0"
