@@ -5,16 +5,17 @@ chapter may call the helper from here instead of repeating the code.
 
 Modules:
 
-- :mod:`dlcourse.data`     -- MNIST as in-memory tensors, small synthetic datasets
-- :mod:`dlcourse.training` -- a device-aware training loop and evaluation
-- :mod:`dlcourse.plots`    -- the figures chapters draw again and again
-- :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
-- :mod:`dlcourse.regression`  -- polynomial design matrix and mean squared error
-- :mod:`dlcourse.optimizers`  -- gradient descent, momentum and Adam written by hand
-- :mod:`dlcourse.landscapes`  -- 2-D loss surfaces and plots of optimisers' paths
-- :mod:`dlcourse.interactive` -- ipywidgets controls that redraw a figure
+- :mod:`dlcourse.data`           -- MNIST as in-memory tensors, small synthetic datasets
+- :mod:`dlcourse.training`       -- a device-aware training loop and evaluation
+- :mod:`dlcourse.plots`          -- the figures chapters draw again and again
+- :mod:`dlcourse.utils`          -- seeding, device choice, parameter counting, ``glue``
+- :mod:`dlcourse.regression`     -- polynomial design matrix and mean squared error
+- :mod:`dlcourse.optimizers`     -- gradient descent, momentum and Adam written by hand
+- :mod:`dlcourse.landscapes`     -- 2-D loss surfaces and plots of optimisers' paths
+- :mod:`dlcourse.interactive`    -- ipywidgets controls that redraw a figure
 - :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
-- :mod:`dlcourse.toy`      -- toy datasets (rings, a damped sine) and many small networks at once
+- :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
+- :mod:`dlcourse.convolution`    -- convolution and max pooling by hand, pictures of kernels
 """
 
 from dlcourse.classification import (
@@ -23,6 +24,14 @@ from dlcourse.classification import (
     plot_predictions,
     true_class_probability_histogram,
 )
+from dlcourse.convolution import (
+    conv2d_by_hand,
+    conv_output_size,
+    max_pool2d_by_hand,
+    plot_convolution,
+    plot_filters,
+    plot_kernel,
+)
 from dlcourse.data import (
     DataError,
     data_root,
@@ -30,11 +39,30 @@ from dlcourse.data import (
     noisy_polynomial,
     train_val_split,
 )
-from dlcourse.interactive import interact_figure
-from dlcourse.landscapes import QuadraticBowl, RuggedValley, Surface, plot_contours, plot_paths
-from dlcourse.optimizers import adam_step, descend, gd_step, momentum_step
-from dlcourse.plots import plot_history, show_images
-from dlcourse.regression import design_matrix, mse
+from dlcourse.interactive import (
+    interact_figure,
+)
+from dlcourse.landscapes import (
+    QuadraticBowl,
+    RuggedValley,
+    Surface,
+    plot_contours,
+    plot_paths,
+)
+from dlcourse.optimizers import (
+    adam_step,
+    descend,
+    gd_step,
+    momentum_step,
+)
+from dlcourse.plots import (
+    plot_history,
+    show_images,
+)
+from dlcourse.regression import (
+    design_matrix,
+    mse,
+)
 from dlcourse.toy import (
     StackedMLPs,
     damped_sine,
@@ -43,8 +71,19 @@ from dlcourse.toy import (
     make_rings,
     train_stacked,
 )
-from dlcourse.training import History, accuracy, evaluate, fit, predict
-from dlcourse.utils import count_parameters, get_device, glue, seed_everything
+from dlcourse.training import (
+    History,
+    accuracy,
+    evaluate,
+    fit,
+    predict,
+)
+from dlcourse.utils import (
+    count_parameters,
+    get_device,
+    glue,
+    seed_everything,
+)
 
 __all__ = [
     "DataError",
@@ -55,6 +94,8 @@ __all__ = [
     "Surface",
     "accuracy",
     "adam_step",
+    "conv2d_by_hand",
+    "conv_output_size",
     "count_parameters",
     "damped_sine",
     "data_root",
@@ -70,13 +111,17 @@ __all__ = [
     "load_mnist",
     "make_damped_sine",
     "make_rings",
+    "max_pool2d_by_hand",
     "misclassified",
     "momentum_step",
     "mse",
     "noisy_polynomial",
     "plot_contours",
+    "plot_convolution",
     "plot_decision_boundary",
+    "plot_filters",
     "plot_history",
+    "plot_kernel",
     "plot_paths",
     "plot_predictions",
     "predict",

@@ -166,6 +166,7 @@ def fit(
     seed: int = 0,
     progress: bool = True,
     verbose: bool = True,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
 ) -> History:
     """Train ``model`` on the tensors ``train = (inputs, targets)``; return a :class:`History`.
 
@@ -175,6 +176,11 @@ def fit(
     records the validation loss; for classifiers (2-D outputs, integer
     targets) it records accuracies too. The model moves to ``device``
     (default: a GPU when present) and stays there.
+
+    ``scheduler`` (optional) is a learning-rate scheduler of ``optimizer``,
+    stepped once after every optimizer step, that is once per mini-batch
+    (for example :class:`torch.optim.lr_scheduler.OneCycleLR` with
+    ``total_steps = epochs * ceil(len(train) / batch_size)``).
 
     ``progress`` shows a progress bar while training; ``verbose`` prints one
     line per epoch. Set the environment variable ``DLCOURSE_PROGRESS=off`` to
@@ -188,6 +194,12 @@ def fit(
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError(
+            "scheduler must be a learning-rate scheduler built on the optimizer "
+            "passed to fit (for example OneCycleLR(optimizer, ...)); got "
+            f"{type(scheduler).__name__}"
+        )
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     x, y = x.to(device), y.to(device)
@@ -207,6 +219,8 @@ def fit(
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
                 total_loss += loss.item() * len(idx)
                 if _is_classification(outputs, y):
                     is_classifier = True

@@ -163,3 +163,37 @@ def test_evaluate_and_predict_restore_training_mode():
     scores = evaluate(model, (x, y), nn.CrossEntropyLoss())
     assert set(scores) == {"loss", "accuracy"} and model.training
     assert set(evaluate(model, (x, y))) == {"accuracy"}
+
+
+def test_fit_steps_a_scheduler_once_per_batch():
+    torch.manual_seed(0)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    fit(
+        model,
+        blobs(n=100),
+        loss_fn=nn.CrossEntropyLoss(),
+        optimizer=optimizer,
+        scheduler=scheduler,
+        epochs=2,
+        batch_size=25,
+        device="cpu",
+        verbose=False,
+    )
+    assert scheduler.last_epoch == 8  # 2 epochs x 4 batches
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**8)
+
+
+def test_fit_rejects_a_scheduler_of_another_optimizer():
+    model = nn.Linear(2, 2)
+    other = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="scheduler must be a learning-rate scheduler"):
+        fit(
+            model,
+            blobs(),
+            loss_fn=nn.CrossEntropyLoss(),
+            device="cpu",
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            scheduler=torch.optim.lr_scheduler.StepLR(other, step_size=1),
+        )

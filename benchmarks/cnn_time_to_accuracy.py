@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Time to reach 98.5 % MNIST test accuracy: the CNN chapter's recipe against a plain loop.
+
+A benchmark, not a test: run it by hand, on a quiet machine if you can,
+
+    PYTHONPATH=. DLCOURSE_DATA=/path/to/data python benchmarks/cnn_time_to_accuracy.py
+
+It trains the same LeNet-style network twice, in one process, one after the other:
+
+(a) the recipe of ``book/cnn.md``: MNIST as in-memory tensors from
+    ``dlcourse.load_mnist``, normalised; mini-batches of 128 cut from those tensors;
+    Adam with a one-cycle learning-rate schedule over 2 epochs;
+(b) a straightforward loop in the style of many introductory notebooks: a
+    ``DataLoader`` over ``torchvision.datasets.MNIST`` with ``ToTensor`` (every image
+    decoded and converted on every epoch), batches of 32, plain SGD (lr 0.01).
+
+Both are evaluated on the 10 000 test digits after every epoch and stop as soon
+as the accuracy reaches the target. The clock measures training only: it
+includes building the datasets (loading for (a), the dataset object for (b))
+and is paused while the test set is evaluated, so how often one evaluates does
+not matter. The baseline is capped (epochs and minutes); when it does not
+reach the target within the cap, the reported speed-up is a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+import dlcourse
+
+
+def lenet() -> nn.Sequential:
+    """The network of book/cnn.md: two convolution blocks and a small classifier."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 6 x 12 x 12
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # 16 x 4 x 4
+        nn.Flatten(),
+        nn.Linear(16 * 4 * 4, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
+    )
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float = 0.0  # training clock (wall time), evaluation excluded
+    cpu_seconds: float = 0.0  # CPU time of this process over the same stretches
+    setup_seconds: float = 0.0  # part of `seconds` spent building the data
+    epochs: int = 0
+    accuracies: list[float] = field(default_factory=list)
+    reached: bool = False
+
+
+class Clock:
+    """A stopwatch for wall and CPU time that can be paused."""
+
+    def __init__(self):
+        self.wall = self.cpu = 0.0
+        self._start = None
+
+    def __enter__(self):
+        self._start = (time.perf_counter(), time.process_time())
+        return self
+
+    def __exit__(self, *exc):
+        wall, cpu = self._start
+        self.wall += time.perf_counter() - wall
+        self.cpu += time.process_time() - cpu
+
+
+def recipe(target: float, device: torch.device, seed: int) -> Run:
+    """(a) The chapter's recipe: in-memory tensors, batch 128, Adam + one-cycle, 2 epochs."""
+    run, clock = Run("chapter recipe (in-memory tensors, batch 128, Adam + one-cycle)"), Clock()
+    epochs, batch_size = 2, 128
+    with clock:
+        x_train, y_train = dlcourse.load_mnist("train")
+        x_test, y_test = dlcourse.load_mnist("test")
+        mean, std = x_train.mean(), x_train.std()
+        x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+        dlcourse.seed_everything(seed)
+        model = lenet()
+        optimizer = torch.optim.Adam(model.parameters())
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=4e-3, total_steps=epochs * math.ceil(len(x_train) / batch_size)
+        )
+    run.setup_seconds = clock.wall
+    for epoch in range(1, epochs + 1):
+        with clock:
+            dlcourse.fit(
+                model,
+                (x_train, y_train),
+                loss_fn=nn.CrossEntropyLoss(),
+                optimizer=optimizer,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                device=device,
+                seed=seed + epoch,
+                progress=False,
+                verbose=False,
+            )
+        acc = dlcourse.evaluate(model, (x_test, y_test), device=device)["accuracy"]
+        run.epochs, run.seconds, run.cpu_seconds = epoch, clock.wall, clock.cpu
+        run.accuracies.append(acc)
+        print(
+            f"  (a) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
+            flush=True,
+        )
+        if acc >= target:
+            run.reached = True
+            break
+    return run
+
+
+def baseline(
+    target: float, device: torch.device, seed: int, max_epochs: int, max_minutes: float
+) -> Run:
+    """(b) A reference-style loop: DataLoader + ToTensor, batch 32, plain SGD."""
+    from torchvision import datasets, transforms
+
+    run, clock = Run("reference-style loop (DataLoader + ToTensor, batch 32, plain SGD)"), Clock()
+    root = str(dlcourse.data_root())
+    with clock:
+        train_set = datasets.MNIST(
+            root, train=True, download=False, transform=transforms.ToTensor()
+        )
+        torch.manual_seed(seed)
+        loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=True)
+        model = lenet().to(device)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss_fn = nn.CrossEntropyLoss()
+    run.setup_seconds = clock.wall
+    test_set = datasets.MNIST(root, train=False, download=False, transform=transforms.ToTensor())
+    test_loader = torch.utils.data.DataLoader(test_set, batch_size=32)
+    for epoch in range(1, max_epochs + 1):
+        with clock:
+            model.train()
+            for images, labels in loader:
+                images, labels = images.to(device), labels.to(device)
+                loss = loss_fn(model(images), labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for images, labels in test_loader:
+                correct += (model(images.to(device)).argmax(1).cpu() == labels).sum().item()
+        acc = correct / len(test_set)
+        run.epochs, run.seconds, run.cpu_seconds = epoch, clock.wall, clock.cpu
+        run.accuracies.append(acc)
+        print(
+            f"  (b) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
+            flush=True,
+        )
+        if acc >= target:
+            run.reached = True
+            break
+        if clock.wall > 60 * max_minutes:
+            print(f"  (b) stopped: over the cap of {max_minutes:g} minutes", flush=True)
+            break
+    return run
+
+
+def load_average() -> str:
+    try:
+        return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--target", type=float, default=0.985, help="test accuracy to reach")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--baseline-max-epochs", type=int, default=15)
+    parser.add_argument(
+        "--baseline-max-minutes",
+        type=float,
+        default=30.0,
+        help="stop the baseline after this much training time",
+    )
+    args = parser.parse_args()
+    if not 0 < args.target < 1:
+        parser.error(f"--target must lie strictly between 0 and 1, got {args.target}")
+
+    device = dlcourse.get_device()
+    print(
+        f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
+    )
+    print(f"target: {args.target:.1%} test accuracy; {load_average()}", flush=True)
+    dlcourse.load_mnist("test", limit=1)  # check the data is there before timing anything
+
+    print("(a) chapter recipe", flush=True)
+    fast = recipe(args.target, device, args.seed)
+    print(f"    {load_average()}", flush=True)
+    print("(b) reference-style loop", flush=True)
+    slow = baseline(
+        args.target, device, args.seed, args.baseline_max_epochs, args.baseline_max_minutes
+    )
+    print(f"    {load_average()}", flush=True)
+
+    print()
+    print(f"{'':70s} {'epochs':>6s} {'accuracy':>8s} {'wall s':>8s} {'CPU s':>8s}")
+    for run in (fast, slow):
+        status = "" if run.reached else f"   (did not reach {args.target:.1%})"
+        print(
+            f"{run.name:70s} {run.epochs:6d} {run.accuracies[-1]:8.4f} {run.seconds:8.1f} "
+            f"{run.cpu_seconds:8.1f}{status}"
+        )
+    if not fast.reached:
+        print(f"The chapter's recipe did not reach {args.target:.1%}: no speed-up to report.")
+        return
+    bound = "" if slow.reached else "at least "
+    print(
+        f"Speed-up to {args.target:.1%}: {bound}{slow.seconds / fast.seconds:.1f}x wall time, "
+        f"{bound}{slow.cpu_seconds / fast.cpu_seconds:.1f}x CPU time "
+        f"(data setup: {fast.setup_seconds:.1f} s vs {slow.setup_seconds:.1f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
