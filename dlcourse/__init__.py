@@ -5,9 +5,10 @@ chapter may call the helper from here instead of repeating the code.
 
 Modules:
 
-- :mod:`dlcourse.data`     -- MNIST as in-memory tensors, small synthetic datasets
+- :mod:`dlcourse.data`     -- MNIST as in-memory tensors, small synthetic datasets, CO2
 - :mod:`dlcourse.training` -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`    -- the figures chapters draw again and again
+- :mod:`dlcourse.sequences` -- time series: split, scale, window, forecast step by step
 - :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
 - :mod:`dlcourse.regression`  -- polynomial design matrix and mean squared error
 - :mod:`dlcourse.optimizers`  -- gradient descent, momentum and Adam written by hand
@@ -26,6 +27,7 @@ from dlcourse.classification import (
 from dlcourse.data import (
     DataError,
     data_root,
+    load_co2,
     load_mnist,
     noisy_polynomial,
     train_val_split,
@@ -35,6 +37,15 @@ from dlcourse.landscapes import QuadraticBowl, RuggedValley, Surface, plot_conto
 from dlcourse.optimizers import adam_step, descend, gd_step, momentum_step
 from dlcourse.plots import plot_history, show_images
 from dlcourse.regression import design_matrix, mse
+from dlcourse.sequences import (
+    Standardizer,
+    autoregressive_forecast,
+    difference,
+    make_windows,
+    rolling_origins,
+    time_split,
+    undifference,
+)
 from dlcourse.toy import (
     StackedMLPs,
     damped_sine,
@@ -52,14 +63,17 @@ __all__ = [
     "QuadraticBowl",
     "RuggedValley",
     "StackedMLPs",
+    "Standardizer",
     "Surface",
     "accuracy",
     "adam_step",
+    "autoregressive_forecast",
     "count_parameters",
     "damped_sine",
     "data_root",
     "descend",
     "design_matrix",
+    "difference",
     "draw_unit_lines",
     "evaluate",
     "fit",
@@ -67,9 +81,11 @@ __all__ = [
     "get_device",
     "glue",
     "interact_figure",
+    "load_co2",
     "load_mnist",
     "make_damped_sine",
     "make_rings",
+    "make_windows",
     "misclassified",
     "momentum_step",
     "mse",
@@ -80,10 +96,13 @@ __all__ = [
     "plot_paths",
     "plot_predictions",
     "predict",
+    "rolling_origins",
     "seed_everything",
     "show_images",
+    "time_split",
     "train_stacked",
     "train_val_split",
     "true_class_probability_histogram",
+    "undifference",
 ]
 __version__ = "0.1.0"
