@@ -247,11 +247,14 @@ def _co2_csv() -> Path:
         raise DataError(
             "load_co2 reads the Mauna Loa CO2 data that ships with the statsmodels package, "
             "but statsmodels is not installed. Fix: pip install statsmodels "
-            "(the course pins its version in requirements.txt).")
+            "(the course pins its version in requirements.txt)."
+        )
     path = Path(spec.origin).parent / "datasets" / "co2" / "co2.csv"
     if not path.is_file():
-        raise DataError(f"statsmodels is installed but has no CO2 data file at {path}; "
-                        f"reinstall statsmodels (pip install --force-reinstall statsmodels).")
+        raise DataError(
+            f"statsmodels is installed but has no CO2 data file at {path}; "
+            f"reinstall statsmodels (pip install --force-reinstall statsmodels)."
+        )
     return path
 
 
@@ -276,8 +279,10 @@ def load_co2(monthly: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """
     table = np.genfromtxt(_co2_csv(), delimiter=",", skip_header=1, dtype=float)
     stamps = table[:, 0].astype(np.int64)  # YYYYMMDD
-    days = np.array([f"{s // 10000:04d}-{s // 100 % 100:02d}-{s % 100:02d}" for s in stamps],
-                    dtype="datetime64[D]")
+    days = np.array(
+        [f"{s // 10000:04d}-{s // 100 % 100:02d}-{s % 100:02d}" for s in stamps],
+        dtype="datetime64[D]",
+    )
     weekly = table[:, 1]
     if not monthly:
         return days, weekly

@@ -37,11 +37,14 @@ def _as_series(series, name: str = "series", dtype: torch.dtype = torch.float32)
         try:
             t = torch.tensor(np.asarray(series, dtype=np.float64))
         except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a 1-D array, tensor or sequence of numbers, "
-                            f"got {type(series).__name__} ({err})") from err
+            raise TypeError(
+                f"{name} must be a 1-D array, tensor or sequence of numbers, "
+                f"got {type(series).__name__} ({err})"
+            ) from err
     if t.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional (one value per time step), "
-                         f"got shape {tuple(t.shape)}")
+        raise ValueError(
+            f"{name} must be one-dimensional (one value per time step), got shape {tuple(t.shape)}"
+        )
     t = t.to(dtype)
     if not torch.isfinite(t).all():
         raise ValueError(f"{name} contains NaN or infinite values; fill or drop them first")
@@ -59,21 +62,27 @@ def time_split(series: Series, test_size: float | int = 0.2) -> tuple[Series, Se
     if not hasattr(series, "__len__") or not hasattr(series, "__getitem__"):
         raise TypeError(f"series must be an array or tensor, got {type(series).__name__}")
     n = len(series)
-    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.integer,
-                                                                 np.floating)):
-        raise TypeError(f"test_size must be a fraction (float) or a number of steps (int), "
-                        f"got {type(test_size).__name__}")
+    if isinstance(test_size, bool) or not isinstance(
+        test_size, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"test_size must be a fraction (float) or a number of steps (int), "
+            f"got {type(test_size).__name__}"
+        )
     if isinstance(test_size, (float, np.floating)):
         if not 0.0 < test_size < 1.0:
-            raise ValueError(f"a fractional test_size must lie strictly between 0 and 1, "
-                             f"got {test_size!r}")
+            raise ValueError(
+                f"a fractional test_size must lie strictly between 0 and 1, got {test_size!r}"
+            )
         n_test = int(round(n * test_size))
     else:
         n_test = int(test_size)
     if not 0 < n_test < n:
-        raise ValueError(f"test_size={test_size!r} of a series of {n} steps leaves an empty "
-                         f"training or test part")
-    return series[: n - n_test], series[n - n_test:]
+        raise ValueError(
+            f"test_size={test_size!r} of a series of {n} steps leaves an empty "
+            f"training or test part"
+        )
+    return series[: n - n_test], series[n - n_test :]
 
 
 @dataclass
@@ -94,8 +103,10 @@ class Standardizer:
             raise ValueError(f"Standardizer.fit needs at least 2 values, got {len(values)}")
         std = values.std().item()
         if std == 0.0:
-            raise ValueError("the training values are all equal (standard deviation 0): "
-                             "they cannot be scaled to standard deviation 1")
+            raise ValueError(
+                "the training values are all equal (standard deviation 0): "
+                "they cannot be scaled to standard deviation 1"
+            )
         self.mean, self.std = values.mean().item(), std
         return self
 
@@ -123,8 +134,9 @@ def difference(x: Series) -> Series:
     if not isinstance(x, (np.ndarray, torch.Tensor)):
         raise TypeError(f"difference expects a NumPy array or tensor, got {type(x).__name__}")
     if x.ndim == 0 or x.shape[-1] < 2:
-        raise ValueError(f"difference needs at least 2 values along the last axis, "
-                         f"got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"difference needs at least 2 values along the last axis, got shape {tuple(x.shape)}"
+        )
     return x[..., 1:] - x[..., :-1]
 
 
@@ -136,8 +148,7 @@ def undifference(diffs: Series, start: Series | float) -> Series:
     ``start`` itself. ``undifference(difference(x), x[..., 0])`` gives ``x[..., 1:]``.
     """
     if not isinstance(diffs, (np.ndarray, torch.Tensor)):
-        raise TypeError(f"undifference expects a NumPy array or tensor, "
-                        f"got {type(diffs).__name__}")
+        raise TypeError(f"undifference expects a NumPy array or tensor, got {type(diffs).__name__}")
     if diffs.ndim == 0:
         raise ValueError("undifference needs at least one change, got a scalar")
     if isinstance(diffs, torch.Tensor):
@@ -147,8 +158,10 @@ def undifference(diffs: Series, start: Series | float) -> Series:
         total = np.cumsum(diffs, axis=-1)
         start = np.asarray(start, dtype=diffs.dtype)
     if tuple(start.shape) not in ((), tuple(diffs.shape[:-1])):
-        raise ValueError(f"start must be a single number or have shape {tuple(diffs.shape[:-1])} "
-                         f"(one per row of diffs {tuple(diffs.shape)}), got {tuple(start.shape)}")
+        raise ValueError(
+            f"start must be a single number or have shape {tuple(diffs.shape[:-1])} "
+            f"(one per row of diffs {tuple(diffs.shape)}), got {tuple(start.shape)}"
+        )
     return start[..., None] + total
 
 
@@ -165,14 +178,17 @@ def make_windows(series: Series, length: int) -> tuple[torch.Tensor, torch.Tenso
     x = _as_series(series)
     length = _check_positive_int(length, "length")
     if len(x) < length + 1:
-        raise ValueError(f"a series of {len(x)} steps is too short for windows of length "
-                         f"{length} (it needs at least {length + 1} steps)")
+        raise ValueError(
+            f"a series of {len(x)} steps is too short for windows of length "
+            f"{length} (it needs at least {length + 1} steps)"
+        )
     windows = x.unfold(0, length + 1, 1)  # (N, length + 1), every start position
     return windows[:, :-1].clone(), windows[:, 1:].clone()
 
 
-def rolling_origins(series: Series, start: int, context: int, horizon: int,
-                    stride: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+def rolling_origins(
+    series: Series, start: int, context: int, horizon: int, stride: int = 1
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Pairs (what was known, what came next) for testing forecasts from many origins.
 
     For every forecast origin ``t = start, start + stride, ...`` (the index of
@@ -191,21 +207,29 @@ def rolling_origins(series: Series, start: int, context: int, horizon: int,
     if not isinstance(start, (int, np.integer)) or isinstance(start, bool):
         raise TypeError(f"start must be an int index, got {type(start).__name__}")
     if start < context:
-        raise ValueError(f"start={start} leaves fewer than context={context} earlier values; "
-                         f"use start >= {context}")
+        raise ValueError(
+            f"start={start} leaves fewer than context={context} earlier values; "
+            f"use start >= {context}"
+        )
     last_origin = len(x) - horizon
     if start > last_origin:
-        raise ValueError(f"no forecast origin fits: from start={start}, a horizon of {horizon} "
-                         f"steps runs past the end of the series ({len(x)} steps)")
+        raise ValueError(
+            f"no forecast origin fits: from start={start}, a horizon of {horizon} "
+            f"steps runs past the end of the series ({len(x)} steps)"
+        )
     origins = torch.arange(int(start), last_origin + 1, stride)
     span = torch.arange(-context, horizon)
     rows = x[origins[:, None] + span]  # (N, context + horizon)
     return rows[:, :context].clone(), rows[:, context:].clone()
 
 
-def autoregressive_forecast(predict_next: Callable[[torch.Tensor], torch.Tensor],
-                            context: torch.Tensor, steps: int, *,
-                            window: int | None = None) -> torch.Tensor:
+def autoregressive_forecast(
+    predict_next: Callable[[torch.Tensor], torch.Tensor],
+    context: torch.Tensor,
+    steps: int,
+    *,
+    window: int | None = None,
+) -> torch.Tensor:
     """Forecast ``steps`` values by feeding each prediction back in as the newest input.
 
     ``predict_next`` maps a batch of sequences of shape ``(N, L)`` to the next
@@ -224,8 +248,9 @@ def autoregressive_forecast(predict_next: Callable[[torch.Tensor], torch.Tensor]
     single = context.ndim == 1
     seq = context.unsqueeze(0) if single else context
     if seq.ndim != 2 or seq.shape[1] == 0:
-        raise ValueError(f"context must have shape (N, L) or (L,) with L >= 1, "
-                         f"got {tuple(context.shape)}")
+        raise ValueError(
+            f"context must have shape (N, L) or (L,) with L >= 1, got {tuple(context.shape)}"
+        )
     steps = _check_positive_int(steps, "steps")
     if window is not None:
         window = _check_positive_int(window, "window")
@@ -238,8 +263,10 @@ def autoregressive_forecast(predict_next: Callable[[torch.Tensor], torch.Tensor]
             nxt = predict_next(inputs)
             if not isinstance(nxt, torch.Tensor) or nxt.reshape(-1).shape != (len(seq),):
                 shape = tuple(nxt.shape) if isinstance(nxt, torch.Tensor) else type(nxt).__name__
-                raise ValueError(f"predict_next must return one value per sequence, shape "
-                                 f"({len(seq)},) or ({len(seq)}, 1), got {shape}")
+                raise ValueError(
+                    f"predict_next must return one value per sequence, shape "
+                    f"({len(seq)},) or ({len(seq)}, 1), got {shape}"
+                )
             nxt = nxt.reshape(-1, 1).to(seq.dtype)
             forecasts.append(nxt)
             seq = torch.cat([seq, nxt], dim=1)

@@ -189,6 +189,7 @@ def test_train_val_split_rejects_bad_input(n_y, fraction, match):
 
 # ---- load_co2 (the Mauna Loa series that ships with statsmodels) -----------------------
 
+
 def _has_statsmodels() -> bool:
     import importlib.util
 
@@ -196,7 +197,8 @@ def _has_statsmodels() -> bool:
 
 
 needs_statsmodels = pytest.mark.skipif(
-    not _has_statsmodels(), reason="statsmodels (which ships the CO2 data) is not installed")
+    not _has_statsmodels(), reason="statsmodels (which ships the CO2 data) is not installed"
+)
 
 
 @needs_statsmodels

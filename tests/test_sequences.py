@@ -25,15 +25,18 @@ def test_time_split_keeps_the_order_and_cuts_at_the_end():
     assert torch.equal(test, torch.tensor([6, 7, 8, 9])) and len(train) == 6
 
 
-@pytest.mark.parametrize("test_size, error, match", [
-    (0.0, ValueError, "strictly between 0 and 1"),
-    (1.0, ValueError, "strictly between 0 and 1"),
-    (0, ValueError, "empty training or test part"),
-    (10, ValueError, "empty training or test part"),
-    (0.01, ValueError, "empty training or test part"),  # rounds to 0 of 10 steps
-    ("20%", TypeError, "fraction"),
-    (True, TypeError, "fraction"),
-])
+@pytest.mark.parametrize(
+    "test_size, error, match",
+    [
+        (0.0, ValueError, "strictly between 0 and 1"),
+        (1.0, ValueError, "strictly between 0 and 1"),
+        (0, ValueError, "empty training or test part"),
+        (10, ValueError, "empty training or test part"),
+        (0.01, ValueError, "empty training or test part"),  # rounds to 0 of 10 steps
+        ("20%", TypeError, "fraction"),
+        (True, TypeError, "fraction"),
+    ],
+)
 def test_time_split_rejects_bad_sizes(test_size, error, match):
     with pytest.raises(error, match=match):
         time_split(np.arange(10.0), test_size)
@@ -116,14 +119,17 @@ def test_make_windows_shifts_targets_by_one_step():
     assert targets[:, -1].tolist() == [3, 4, 5]  # the value right after each window
 
 
-@pytest.mark.parametrize("series, length, error, match", [
-    (np.arange(3), 3, ValueError, "too short"),
-    (np.arange(10), 0, ValueError, "positive int"),
-    (np.arange(10), 2.0, ValueError, "positive int"),
-    (np.zeros((4, 2)), 2, ValueError, "one-dimensional"),
-    (np.array([0.0, np.inf, 1.0, 2.0]), 2, ValueError, "NaN or infinite"),
-    ("abc", 2, TypeError, "sequence of numbers"),
-])
+@pytest.mark.parametrize(
+    "series, length, error, match",
+    [
+        (np.arange(3), 3, ValueError, "too short"),
+        (np.arange(10), 0, ValueError, "positive int"),
+        (np.arange(10), 2.0, ValueError, "positive int"),
+        (np.zeros((4, 2)), 2, ValueError, "one-dimensional"),
+        (np.array([0.0, np.inf, 1.0, 2.0]), 2, ValueError, "NaN or infinite"),
+        ("abc", 2, TypeError, "sequence of numbers"),
+    ],
+)
 def test_make_windows_rejects_bad_input(series, length, error, match):
     with pytest.raises(error, match=match):
         make_windows(series, length)
@@ -148,14 +154,17 @@ def test_rolling_origins_pairs_past_and_future():
     assert futures[:, 0].tolist() == [3, 6, 9]
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(start=2, context=3, horizon=1), ValueError, "fewer than context"),
-    (dict(start=8, context=3, horizon=5), ValueError, "no forecast origin fits"),
-    (dict(start=5, context=0, horizon=1), ValueError, "context must be a positive int"),
-    (dict(start=5, context=3, horizon=0), ValueError, "horizon must be a positive int"),
-    (dict(start=5, context=3, horizon=1, stride=-1), ValueError, "stride"),
-    (dict(start=5.0, context=3, horizon=1), TypeError, "start must be an int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(start=2, context=3, horizon=1), ValueError, "fewer than context"),
+        (dict(start=8, context=3, horizon=5), ValueError, "no forecast origin fits"),
+        (dict(start=5, context=0, horizon=1), ValueError, "context must be a positive int"),
+        (dict(start=5, context=3, horizon=0), ValueError, "horizon must be a positive int"),
+        (dict(start=5, context=3, horizon=1, stride=-1), ValueError, "stride"),
+        (dict(start=5.0, context=3, horizon=1), TypeError, "start must be an int"),
+    ],
+)
 def test_rolling_origins_rejects_bad_input(kwargs, error, match):
     with pytest.raises(error, match=match):
         rolling_origins(np.arange(10), **kwargs)
@@ -168,8 +177,9 @@ def test_autoregressive_forecast_feeds_predictions_back():
     # "next = last + 1" continues a count; "next = sum of the last two" gives Fibonacci
     count = autoregressive_forecast(lambda s: s[:, -1] + 1, torch.tensor([[0.0, 1.0]]), 3)
     assert count.tolist() == [[2.0, 3.0, 4.0]]
-    fib = autoregressive_forecast(lambda s: s.sum(dim=1, keepdim=True),
-                                  torch.tensor([1.0, 1.0]), 4, window=2)
+    fib = autoregressive_forecast(
+        lambda s: s.sum(dim=1, keepdim=True), torch.tensor([1.0, 1.0]), 4, window=2
+    )
     assert fib.tolist() == [2.0, 3.0, 5.0, 8.0]  # a single sequence in, a single one out
 
 
@@ -187,18 +197,22 @@ def test_autoregressive_forecast_passes_a_fixed_window():
     assert lengths == [5, 6, 7]
 
 
-@pytest.mark.parametrize("predict_next, context, steps, kwargs, error, match", [
-    (lambda s: s[:, -1], [1.0, 2.0], 2, {}, TypeError, "context must be a tensor"),
-    (lambda s: s[:, -1], torch.zeros(2, 0), 2, {}, ValueError, r"shape \(N, L\)"),
-    (lambda s: s[:, -1], torch.zeros(2, 3, 1), 2, {}, ValueError, r"shape \(N, L\)"),
-    (lambda s: s[:, -1], torch.zeros(2, 3), 0, {}, ValueError, "steps"),
-    (lambda s: s[:, -1], torch.zeros(2, 3), 2, {"window": 4}, ValueError, "fewer than window"),
-    (lambda s: s, torch.zeros(2, 3), 2, {}, ValueError, "one value per sequence"),
-    (lambda s: 0.0, torch.zeros(2, 3), 2, {}, ValueError, "one value per sequence"),
-    ("model", torch.zeros(2, 3), 2, {}, TypeError, "callable"),
-])
-def test_autoregressive_forecast_rejects_bad_input(predict_next, context, steps, kwargs,
-                                                   error, match):
+@pytest.mark.parametrize(
+    "predict_next, context, steps, kwargs, error, match",
+    [
+        (lambda s: s[:, -1], [1.0, 2.0], 2, {}, TypeError, "context must be a tensor"),
+        (lambda s: s[:, -1], torch.zeros(2, 0), 2, {}, ValueError, r"shape \(N, L\)"),
+        (lambda s: s[:, -1], torch.zeros(2, 3, 1), 2, {}, ValueError, r"shape \(N, L\)"),
+        (lambda s: s[:, -1], torch.zeros(2, 3), 0, {}, ValueError, "steps"),
+        (lambda s: s[:, -1], torch.zeros(2, 3), 2, {"window": 4}, ValueError, "fewer than window"),
+        (lambda s: s, torch.zeros(2, 3), 2, {}, ValueError, "one value per sequence"),
+        (lambda s: 0.0, torch.zeros(2, 3), 2, {}, ValueError, "one value per sequence"),
+        ("model", torch.zeros(2, 3), 2, {}, TypeError, "callable"),
+    ],
+)
+def test_autoregressive_forecast_rejects_bad_input(
+    predict_next, context, steps, kwargs, error, match
+):
     with pytest.raises(error, match=match):
         autoregressive_forecast(predict_next, context, steps, **kwargs)
 
