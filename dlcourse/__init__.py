@@ -8,7 +8,6 @@ Modules:
 - :mod:`dlcourse.data`     -- MNIST as in-memory tensors, small synthetic datasets, CO2
 - :mod:`dlcourse.training` -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`    -- the figures chapters draw again and again
-- :mod:`dlcourse.sequences` -- time series: split, scale, window, forecast step by step
 - :mod:`dlcourse.utils`    -- seeding, device choice, parameter counting, ``glue``
 - :mod:`dlcourse.regression`  -- polynomial design matrix and mean squared error
 - :mod:`dlcourse.optimizers`  -- gradient descent, momentum and Adam written by hand
@@ -16,6 +15,7 @@ Modules:
 - :mod:`dlcourse.interactive` -- ipywidgets controls that redraw a figure
 - :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
 - :mod:`dlcourse.toy`      -- toy datasets (rings, a damped sine) and many small networks at once
+- :mod:`dlcourse.sequences` -- time series: split, scale, window, forecast step by step
 """
 
 from dlcourse.classification import (
