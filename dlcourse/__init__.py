@@ -16,6 +16,7 @@ Modules:
 - :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
 - :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
 - :mod:`dlcourse.convolution`    -- convolution and max pooling by hand, pictures of kernels
+- :mod:`dlcourse.sequences`      -- time series: split, scale, window, forecast step by step
 """
 
 from dlcourse.classification import (
@@ -35,6 +36,7 @@ from dlcourse.convolution import (
 from dlcourse.data import (
     DataError,
     data_root,
+    load_co2,
     load_mnist,
     noisy_polynomial,
     train_val_split,
@@ -62,6 +64,15 @@ from dlcourse.plots import (
 from dlcourse.regression import (
     design_matrix,
     mse,
+)
+from dlcourse.sequences import (
+    Standardizer,
+    autoregressive_forecast,
+    difference,
+    make_windows,
+    rolling_origins,
+    time_split,
+    undifference,
 )
 from dlcourse.toy import (
     StackedMLPs,
@@ -91,9 +102,11 @@ __all__ = [
     "QuadraticBowl",
     "RuggedValley",
     "StackedMLPs",
+    "Standardizer",
     "Surface",
     "accuracy",
     "adam_step",
+    "autoregressive_forecast",
     "conv2d_by_hand",
     "conv_output_size",
     "count_parameters",
@@ -101,6 +114,7 @@ __all__ = [
     "data_root",
     "descend",
     "design_matrix",
+    "difference",
     "draw_unit_lines",
     "evaluate",
     "fit",
@@ -108,9 +122,11 @@ __all__ = [
     "get_device",
     "glue",
     "interact_figure",
+    "load_co2",
     "load_mnist",
     "make_damped_sine",
     "make_rings",
+    "make_windows",
     "max_pool2d_by_hand",
     "misclassified",
     "momentum_step",
@@ -125,10 +141,13 @@ __all__ = [
     "plot_paths",
     "plot_predictions",
     "predict",
+    "rolling_origins",
     "seed_everything",
     "show_images",
+    "time_split",
     "train_stacked",
     "train_val_split",
     "true_class_probability_histogram",
+    "undifference",
 ]
 __version__ = "0.1.0"
