@@ -236,3 +236,64 @@ def noisy_polynomial(
     if noise < 0:
         raise ValueError(f"noise must be non-negative, got {noise}")
     return x, poly(x) + noise * rng.standard_normal(x.shape)
+
+
+def _co2_csv() -> Path:
+    """The CO2 file inside the installed statsmodels package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("statsmodels")
+    if spec is None or spec.origin is None:
+        raise DataError(
+            "load_co2 reads the Mauna Loa CO2 data that ships with the statsmodels package, "
+            "but statsmodels is not installed. Fix: pip install statsmodels "
+            "(the course pins its version in requirements.txt)."
+        )
+    path = Path(spec.origin).parent / "datasets" / "co2" / "co2.csv"
+    if not path.is_file():
+        raise DataError(
+            f"statsmodels is installed but has no CO2 data file at {path}; "
+            f"reinstall statsmodels (pip install --force-reinstall statsmodels)."
+        )
+    return path
+
+
+def load_co2(monthly: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Atmospheric CO2 at Mauna Loa, Hawaii, in ppm, March 1958 to December 2001.
+
+    The data (weekly averages; Keeling and Whorf, public domain) ship with
+    statsmodels as ``statsmodels/datasets/co2/co2.csv``: no download is needed.
+    This reads that file with NumPy, without importing statsmodels or pandas;
+    ``statsmodels.datasets.co2.load_pandas().data`` holds the same weekly values.
+
+    Returns ``(dates, ppm)`` as NumPy arrays. With ``monthly=True`` (default):
+    one value per calendar month (``dates`` of dtype ``datetime64[M]``), the mean
+    of that month's weekly values, with the few months that have none filled by
+    linear interpolation. With ``monthly=False``: the weekly values as recorded
+    (``datetime64[D]``), ``NaN`` for the weeks without measurements.
+
+    Raises
+    ------
+    DataError
+        when statsmodels (and with it the data file) is not installed.
+    """
+    table = np.genfromtxt(_co2_csv(), delimiter=",", skip_header=1, dtype=float)
+    stamps = table[:, 0].astype(np.int64)  # YYYYMMDD
+    days = np.array(
+        [f"{s // 10000:04d}-{s // 100 % 100:02d}-{s % 100:02d}" for s in stamps],
+        dtype="datetime64[D]",
+    )
+    weekly = table[:, 1]
+    if not monthly:
+        return days, weekly
+    months_of_weeks = days.astype("datetime64[M]")
+    months = np.arange(months_of_weeks[0], months_of_weeks[-1] + 1)
+    position = (months_of_weeks - months[0]).astype(np.int64)
+    measured = ~np.isnan(weekly)
+    totals = np.bincount(position[measured], weights=weekly[measured], minlength=len(months))
+    counts = np.bincount(position[measured], minlength=len(months))
+    ppm = np.full(len(months), np.nan)
+    ppm[counts > 0] = totals[counts > 0] / counts[counts > 0]
+    gaps = counts == 0
+    ppm[gaps] = np.interp(np.flatnonzero(gaps), np.flatnonzero(~gaps), ppm[~gaps])
+    return months, ppm

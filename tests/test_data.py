@@ -185,3 +185,57 @@ def test_train_val_split_partitions_the_data():
 def test_train_val_split_rejects_bad_input(n_y, fraction, match):
     with pytest.raises(ValueError, match=match):
         train_val_split(torch.zeros(10, 2), torch.zeros(n_y), val_fraction=fraction)
+
+
+# ---- load_co2 (the Mauna Loa series that ships with statsmodels) -----------------------
+
+
+def _has_statsmodels() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("statsmodels") is not None
+
+
+needs_statsmodels = pytest.mark.skipif(
+    not _has_statsmodels(), reason="statsmodels (which ships the CO2 data) is not installed"
+)
+
+
+@needs_statsmodels
+def test_load_co2_monthly_series():
+    months, ppm = data.load_co2()
+    assert months.dtype == np.dtype("datetime64[M]") and ppm.dtype == np.float64
+    assert len(months) == len(ppm) == 526  # March 1958 to December 2001
+    assert str(months[0]) == "1958-03" and str(months[-1]) == "2001-12"
+    assert np.all(np.diff(months) == np.timedelta64(1, "M")), "one value per month, no gaps"
+    assert np.isfinite(ppm).all()
+    assert ppm[0] == pytest.approx(316.1) and ppm[-1] == pytest.approx(371.02)
+    assert 310 < ppm.min() and ppm.max() < 380
+
+
+@needs_statsmodels
+def test_load_co2_weekly_keeps_missing_weeks_and_matches_the_monthly_means():
+    days, weekly = data.load_co2(monthly=False)
+    assert days.dtype == np.dtype("datetime64[D]") and len(days) == len(weekly) == 2284
+    assert np.isnan(weekly).sum() == 59
+    months, ppm = data.load_co2()
+    in_april_1958 = days.astype("datetime64[M]") == np.datetime64("1958-04")
+    assert ppm[1] == pytest.approx(np.nanmean(weekly[in_april_1958]))
+
+
+def test_load_co2_without_statsmodels_says_how_to_fix_it(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    with pytest.raises(DataError, match="pip install statsmodels"):
+        data.load_co2()
+
+
+def test_load_co2_with_a_broken_statsmodels_names_the_missing_file(monkeypatch, tmp_path):
+    import importlib.machinery
+    import importlib.util
+
+    fake = importlib.machinery.ModuleSpec("statsmodels", None, origin=str(tmp_path / "x.py"))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: fake)
+    with pytest.raises(DataError, match="no CO2 data file"):
+        data.load_co2()
