@@ -23,13 +23,9 @@ BENCH_ARGS ?=
 CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256sum | cut -c1-16)
 
 # Progress bars are for people watching; the site and the test logs show the
-# per-epoch lines that dlcourse.fit prints instead.
-# OMP_WAIT_POLICY=PASSIVE: PyTorch's OpenMP threads sleep instead of spinning
-# while they wait. On a machine whose cores are busy with other work (parallel
-# tests, CI neighbours) spinning threads fight for the cores: the CNN chapter
-# took 454 s with the default policy and 109 s with PASSIVE at a load of 5 on
-# 2 cores. The price on an otherwise idle machine: 59 s instead of 43 s.
-RUN_ENV := DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND= OMP_WAIT_POLICY=PASSIVE
+# per-epoch lines that dlcourse.fit prints instead. OMP_WAIT_POLICY=PASSIVE stops
+# PyTorch's idle threads from spinning, which slows training badly on a busy machine.
+RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
 
 .PHONY: help venv book test bench sync student serve clean distclean
 
