@@ -35,6 +35,7 @@ from dlcourse.convolution import (
 )
 from dlcourse.data import (
     DataError,
+    bytes_to_float,
     data_root,
     load_co2,
     load_mnist,
@@ -107,6 +108,7 @@ __all__ = [
     "accuracy",
     "adam_step",
     "autoregressive_forecast",
+    "bytes_to_float",
     "conv2d_by_hand",
     "conv_output_size",
     "count_parameters",

@@ -1,9 +1,11 @@
 """Datasets for the chapters, as in-memory tensors.
 
-MNIST comes through :class:`torchvision.datasets.MNIST`; the folder it lives in
-is taken from the environment variable ``DLCOURSE_DATA`` (the folder that
-holds ``MNIST/raw/``), else ``~/.cache/dlcourse``. With internet access the
-files are downloaded there on first use, as torchvision always does.
+MNIST lives in torchvision's layout, ``<root>/MNIST/raw/``; the root folder is
+taken from the environment variable ``DLCOURSE_DATA``, else ``~/.cache/dlcourse``.
+With internet access missing files are downloaded there on first use by
+:class:`torchvision.datasets.MNIST`, as usual. Files that are present are
+checked and read with NumPy, so a chapter that only reads MNIST never imports
+torchvision (which costs about 170 MB of memory).
 """
 
 from __future__ import annotations
@@ -61,8 +63,15 @@ def _missing_help(root: Path, reason: str) -> str:
 
 
 def _check_file(path: Path, root: Path) -> None:
+    stat = path.stat()
+    _check_file_once(path, root, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _check_file_once(path: Path, root: Path, actual: int, mtime_ns: int) -> None:
+    """Check size, IDX header and MD5 of ``path``; a file that passed is not hashed again
+    until it changes (its size or modification time)."""
     size, magic, count, md5 = MNIST_FILES[path.name]
-    actual = path.stat().st_size
     if actual != size:
         raise DataError(
             _missing_help(root, f"MNIST file {path} is corrupt: {actual} bytes, expected {size}.")
@@ -78,7 +87,8 @@ def _check_file(path: Path, root: Path) -> None:
                 f"{got_count} items; expected magic {magic}, {count} items.",
             )
         )
-    digest = hashlib.md5(path.read_bytes()).hexdigest()
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "md5").hexdigest()
     if digest != md5:
         raise DataError(
             _missing_help(root, f"MNIST file {path} is corrupt: MD5 {digest}, expected {md5}.")
@@ -115,13 +125,22 @@ def _ensure_mnist(root: Path, split: str, download: bool) -> None:
         _check_file(raw / name, root)
 
 
-@functools.lru_cache(maxsize=4)
-def _read_mnist(root: str, split: str, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    import torchvision
+def _read_idx(path: Path) -> np.ndarray:
+    """The array in an (already checked) uncompressed IDX file of unsigned bytes."""
+    with path.open("rb") as f:
+        magic = int.from_bytes(f.read(4), "big")
+        shape = [int.from_bytes(f.read(4), "big") for _ in range(magic & 0xFF)]
+        return np.fromfile(f, dtype=np.uint8).reshape(shape)
 
-    _ensure_mnist(Path(root), split, download)
-    ds = torchvision.datasets.MNIST(root, train=(split == "train"), download=False)
-    return ds.data, ds.targets  # uint8 (N, 28, 28), int64 (N,)
+
+def _read_mnist(root: Path, split: str, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fresh tensors of one split: images uint8 (N, 28, 28), labels int64 (N,)."""
+    _ensure_mnist(root, split, download)
+    raw = root / "MNIST" / "raw"
+    image_file, label_file = SPLIT_FILES[split]
+    images = torch.from_numpy(_read_idx(raw / image_file))
+    labels = torch.from_numpy(_read_idx(raw / label_file)).long()
+    return images, labels
 
 
 def load_mnist(
@@ -129,6 +148,7 @@ def load_mnist(
     *,
     limit: int | None = None,
     flatten: bool = False,
+    dtype: torch.dtype = torch.float32,
     root: str | os.PathLike | None = None,
     download: bool = True,
     device: str | torch.device | None = None,
@@ -144,6 +164,12 @@ def load_mnist(
         so this is the same subset every time).
     flatten:
         images of shape ``(N, 784)`` instead of ``(N, 1, 28, 28)``.
+    dtype:
+        ``torch.float32`` (default): pixel values in ``[0, 1]``.
+        ``torch.uint8``: the bytes as stored, 0 (white) to 255 (black), four
+        times smaller (47 MB instead of 188 MB for the training set); turn each
+        batch into floats when it is used, with :func:`bytes_to_float` (the
+        ``transform`` argument of :func:`~dlcourse.fit` does that).
     root:
         the folder that holds ``MNIST/raw/``; default :func:`data_root`.
     download:
@@ -154,9 +180,12 @@ def load_mnist(
     Returns
     -------
     images:
-        ``float32`` in ``[0, 1]``, shape ``(N, 1, 28, 28)`` or ``(N, 784)``.
+        shape ``(N, 1, 28, 28)`` or ``(N, 784)``, of type ``dtype``.
     labels:
         ``int64`` digit classes 0-9, shape ``(N,)``.
+
+    Every call reads the files afresh and returns new tensors: changing them
+    changes nothing for the next call.
 
     Raises
     ------
@@ -167,16 +196,36 @@ def load_mnist(
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+    if not isinstance(dtype, torch.dtype) or not (dtype == torch.uint8 or dtype.is_floating_point):
+        raise ValueError(f"dtype must be torch.uint8 or a floating-point dtype, got {dtype!r}")
     root_path = Path(root).expanduser() if root is not None else data_root()
-    data, targets = _read_mnist(str(root_path.resolve()), split, download)
+    images, labels = _read_mnist(root_path.resolve(), split, download)
     if limit is not None:
-        data, targets = data[:limit], targets[:limit]
-    images = data.to(torch.float32).div_(255.0)  # a new tensor: the cache stays intact
+        images, labels = images[:limit].clone(), labels[:limit].clone()  # free the rest
+    if dtype != torch.uint8:
+        images = bytes_to_float(images, dtype)
     images = images.reshape(len(images), -1) if flatten else images.unsqueeze(1)
-    labels = targets.clone()
     if device is not None:
         images, labels = images.to(device), labels.to(device)
     return images, labels
+
+
+def bytes_to_float(images: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Image bytes 0-255 (``uint8``) as floats in ``[0, 1]``: ``images / 255``.
+
+    What torchvision's ``ToTensor`` does to each image. Pass it as
+    ``transform=dlcourse.bytes_to_float`` to :func:`~dlcourse.fit`,
+    :func:`~dlcourse.evaluate` or :func:`~dlcourse.predict` to keep a dataset
+    in memory as bytes and convert one batch at a time.
+    """
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8:
+        got = images.dtype if isinstance(images, torch.Tensor) else type(images).__name__
+        raise TypeError(
+            f"bytes_to_float expects a uint8 tensor of pixel values 0-255, got {got}. "
+            "Images loaded with the default dtype are floats in [0, 1] already: "
+            "use them as they are."
+        )
+    return images.to(dtype).div_(255.0)
 
 
 def train_val_split(

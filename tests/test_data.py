@@ -1,5 +1,7 @@
 """Tests for dlcourse.data: MNIST loading (and its error messages), synthetic data, splits."""
 
+import subprocess
+import sys
 import urllib.error
 
 import numpy as np
@@ -8,7 +10,14 @@ import torch
 import torchvision
 
 from dlcourse import data
-from dlcourse.data import DataError, data_root, load_mnist, noisy_polynomial, train_val_split
+from dlcourse.data import (
+    DataError,
+    bytes_to_float,
+    data_root,
+    load_mnist,
+    noisy_polynomial,
+    train_val_split,
+)
 
 RAW_NAMES = list(data.MNIST_FILES)
 
@@ -73,11 +82,51 @@ def test_load_mnist_returns_fresh_tensors():
     assert b.max() <= 1.0, "changing a returned tensor must not change the next load"
 
 
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_load_mnist_reads_what_torchvision_reads(split):
+    images, labels = load_mnist(split)
+    reference = torchvision.datasets.MNIST(str(data_root()), train=(split == "train"))
+    assert torch.equal(labels, reference.targets)
+    assert torch.equal(images.squeeze(1), reference.data.float() / 255)
+
+
+def test_load_mnist_as_bytes_is_the_same_data_four_times_smaller():
+    floats, labels = load_mnist("test", limit=500)
+    raw, raw_labels = load_mnist("test", limit=500, dtype=torch.uint8, flatten=True)
+    assert raw.dtype == torch.uint8 and raw.shape == (500, 784) and int(raw.max()) == 255
+    assert raw.element_size() * 4 == floats.element_size()
+    assert torch.equal(bytes_to_float(raw).view_as(floats), floats)
+    assert torch.equal(raw_labels, labels)
+
+
+def test_bytes_to_float_refuses_what_is_not_bytes():
+    with pytest.raises(TypeError, match="floats in \\[0, 1\\] already"):
+        bytes_to_float(torch.zeros(2, 3))
+    with pytest.raises(TypeError, match="uint8 tensor"):
+        bytes_to_float([0, 255])
+
+
+def test_load_mnist_with_a_limit_keeps_no_view_of_the_whole_file():
+    images, labels = load_mnist("train", limit=10, dtype=torch.uint8)
+    assert images.untyped_storage().nbytes() == 10 * 784
+    assert labels.untyped_storage().nbytes() == 10 * 8
+
+
+def test_reading_mnist_does_not_import_torchvision():
+    # torchvision costs ~170 MB of memory; a chapter that only reads MNIST must not pay it
+    code = (
+        "import sys, dlcourse; dlcourse.load_mnist('test', limit=3); "
+        "assert 'torchvision' not in sys.modules, 'torchvision was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
         ({"split": "validation"}, "split must be"),
         ({"limit": 0}, "limit must be"),
+        ({"dtype": torch.int64}, "dtype must be"),
         ({"limit": 2.5}, "limit must be"),
     ],
 )

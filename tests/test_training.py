@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from dlcourse.data import bytes_to_float
 from dlcourse.training import History, accuracy, evaluate, fit, predict
 
 
@@ -197,3 +198,56 @@ def test_fit_rejects_a_scheduler_of_another_optimizer():
             optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
             scheduler=torch.optim.lr_scheduler.StepLR(other, step_size=1),
         )
+
+
+# ---- inputs kept as bytes ---------------------------------------------------------------
+
+
+def _byte_images(n=64, seed=0):
+    """Tiny 'images' as uint8 bytes whose class is whether the left half is darker."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randint(0, 256, (n, 1, 4, 4), generator=g, dtype=torch.uint8)
+    y = (x[:, :, :, :2].float().mean(dim=(1, 2, 3)) > x[:, :, :, 2:].float().mean(dim=(1, 2, 3)))
+    return x, y.long()
+
+
+def test_bytes_with_transform_train_like_the_same_floats():
+    x, y = _byte_images()
+    histories = []
+    for inputs, transform in [(x, bytes_to_float), (x.float() / 255, None)]:
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        h = fit(model, (inputs, y), loss_fn=nn.CrossEntropyLoss(), optimizer=opt, epochs=3,
+                batch_size=16, val=(inputs, y), transform=transform, progress=False,
+                verbose=False)
+        histories.append((h, predict(model, inputs, transform=transform),
+                          evaluate(model, (inputs, y), transform=transform)))
+    (h_bytes, p_bytes, e_bytes), (h_float, p_float, e_float) = histories
+    assert h_bytes.train_loss == pytest.approx(h_float.train_loss)
+    assert h_bytes.val_accuracy == pytest.approx(h_float.val_accuracy)
+    assert torch.allclose(p_bytes, p_float) and e_bytes == pytest.approx(e_float)
+
+
+def test_bytes_without_transform_get_a_clear_error():
+    x, y = _byte_images()
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="transform=dlcourse.bytes_to_float"):
+        fit(model, (x, y), loss_fn=nn.CrossEntropyLoss(), optimizer=opt, progress=False)
+    with pytest.raises(TypeError, match="uint8 bytes"):
+        predict(model, x)
+    with pytest.raises(TypeError, match="uint8 bytes"):
+        evaluate(model, (x, y))
+
+
+def test_transform_is_applied_to_every_batch_on_the_way_in():
+    seen = []
+
+    def spy(batch):
+        seen.append(len(batch))
+        return batch * 0  # the model sees only zeros
+
+    model = nn.Linear(3, 1, bias=False)
+    out = predict(model, torch.ones(5, 3), batch_size=2, transform=spy)
+    assert seen == [2, 2, 1] and torch.equal(out, torch.zeros(5, 1))
