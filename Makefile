@@ -110,7 +110,7 @@ new-chapter: export NEW_CHAPTER_TITLE = $(TITLE)
 new-chapter: $(STAMP)
 	@$(BIN)/python tools/new_chapter.py "$$NEW_CHAPTER_NAME" "$$NEW_CHAPTER_TITLE"
 
-LINTED := dlcourse tests tools conftest.py
+LINTED := dlcourse tests tools benchmarks _ext conftest.py
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)

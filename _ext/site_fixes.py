@@ -42,8 +42,9 @@ def _script_key(script: Any) -> tuple:
     return (filename, getattr(script, "priority", None), tuple(sorted(attributes.items())))
 
 
-def drop_duplicate_scripts(app: Sphinx, pagename: str, templatename: str,
-                           context: dict, doctree: Any) -> None:
+def drop_duplicate_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
     """Keep the first of each group of identical ``<script>`` entries of a page."""
     if "script_files" not in context:
         return

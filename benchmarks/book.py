@@ -115,7 +115,7 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -195,33 +195,59 @@ def run_chapter(path: Path) -> dict:
                     cell_start = time.perf_counter()
                     client.execute_cell(cell, index)
                     first_line = (cell.source.strip().splitlines() or [""])[0][:60]
-                    cells.append({"cell": index, "first_line": first_line,
-                                  "seconds": round(time.perf_counter() - cell_start, 2)})
+                    cells.append(
+                        {
+                            "cell": index,
+                            "first_line": first_line,
+                            "seconds": round(time.perf_counter() - cell_start, 2),
+                        }
+                    )
             except Exception as exc:  # a failing cell: record it, go on with the next chapter
                 error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
             seconds = time.perf_counter() - start
             cpu = psutil.Process(client.km.provisioner.pid).cpu_times()
     slowest = sorted(cells, key=lambda c: -c["seconds"])[:3]
     cpu_seconds = cpu.user + cpu.system + cpu.children_user + cpu.children_system
-    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_mb": memory.peak / MB,
-            "glue": glued_values(nb),
-            "slowest_cells": slowest, "error": error}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mb": memory.peak / MB,
+        "glue": glued_values(nb),
+        "slowest_cells": slowest,
+        "error": error,
+    }
 
 
 def warm_rebuild() -> dict:
     """Bring site and cache up to date (untimed), then time a rebuild of every page from the cache."""
     env = {**os.environ, "DLCOURSE_PROGRESS": "off"}
-    print("bringing the site and its execution cache up to date (make book, not timed)...", flush=True)
-    subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    print(
+        "bringing the site and its execution cache up to date (make book, not timed)...", flush=True
+    )
+    subprocess.run(
+        ["make", "--no-print-directory", "book"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print("timing a warm rebuild of every page (make book BOOK_ARGS=--all)...", flush=True)
     start = time.perf_counter()
-    build = subprocess.run(["make", "--no-print-directory", "book", "BOOK_ARGS=--all"], cwd=ROOT,
-                           env=env, capture_output=True, text=True)
+    build = subprocess.run(
+        ["make", "--no-print-directory", "book", "BOOK_ARGS=--all"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - start
     executed = re.findall(r"(\S+): Executing notebook", build.stdout)
-    return {"seconds": seconds, "ok": build.returncode == 0, "executed": executed,
-            "log_tail": "" if build.returncode == 0 else (build.stdout + build.stderr)[-3000:]}
+    return {
+        "seconds": seconds,
+        "ok": build.returncode == 0,
+        "executed": executed,
+        "log_tail": "" if build.returncode == 0 else (build.stdout + build.stderr)[-3000:],
+    }
 
 
 def fmt(value: object) -> str:
@@ -231,7 +257,9 @@ def fmt(value: object) -> str:
 
 
 def key_results(glue: dict[str, object]) -> dict[str, object]:
-    numbers = {k: v for k, v in glue.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    numbers = {
+        k: v for k, v in glue.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
     key = {k: v for k, v in numbers.items() if KEY_RESULT.search(k)}
     return key or dict(list(numbers.items())[:6])
 
@@ -260,12 +288,16 @@ def table(report: dict) -> str:
             f"{ch['budget_mb']:g} | {results} | {verdict} |"
         )
     book = report["book"]
-    lines.append(f"| **whole book** | {book['seconds']:.1f} | {book['budget_s']:g} | {book['cpu_seconds']:.1f} | "
-                 f"{book['peak_mb']:.0f} | | | {'ok' if not book['broken'] else book['broken']} |")
+    lines.append(
+        f"| **whole book** | {book['seconds']:.1f} | {book['budget_s']:g} | {book['cpu_seconds']:.1f} | "
+        f"{book['peak_mb']:.0f} | | | {'ok' if not book['broken'] else book['broken']} |"
+    )
     if rebuild := report.get("warm_rebuild"):
         verdict = "ok" if not rebuild["broken"] else rebuild["broken"]
-        lines.append(f"| warm rebuild (all pages from the cache) | {rebuild['seconds']:.1f} | "
-                     f"{rebuild['budget_s']:g} | | | | | {verdict} |")
+        lines.append(
+            f"| warm rebuild (all pages from the cache) | {rebuild['seconds']:.1f} | "
+            f"{rebuild['budget_s']:g} | | | | | {verdict} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -276,28 +308,41 @@ def machine_info() -> dict:
         gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except ImportError:
         gpu = "unknown"
-    return {"cpus": os.cpu_count(), "processor": platform.machine(), "gpu": gpu,
-            "python": platform.python_version(),
-            "load_before": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "cpus": os.cpu_count(),
+        "processor": platform.machine(),
+        "gpu": gpu,
+        "python": platform.python_version(),
+        "load_before": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("only", nargs="*", metavar="CHAPTER",
-                        help="run only these chapters (file names without .md); default: all")
+    parser.add_argument(
+        "only",
+        nargs="*",
+        metavar="CHAPTER",
+        help="run only these chapters (file names without .md); default: all",
+    )
     parser.add_argument("--skip-rebuild", action="store_true", help="do not time the warm rebuild")
     args = parser.parse_args(argv)
 
     paths = chapters()
     unknown = set(args.only) - {p.stem for p in paths}
     if unknown:
-        parser.error(f"not chapters of _toc.yml: {', '.join(sorted(unknown))}; "
-                     f"the chapters are {', '.join(p.stem for p in paths)}")
+        parser.error(
+            f"not chapters of _toc.yml: {', '.join(sorted(unknown))}; "
+            f"the chapters are {', '.join(p.stem for p in paths)}"
+        )
     if args.only:
         paths = [p for p in paths if p.stem in args.only]
 
-    report = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(),
-              "chapters": []}
+    report = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "chapters": [],
+    }
     for path in paths:
         name = path.stem
         print(f"running {path.relative_to(ROOT)} in a fresh kernel...", flush=True)
@@ -310,18 +355,38 @@ def main(argv: list[str] | None = None) -> int:
             broken.append(f"{name} took {result['seconds']:.1f} s > {budget_s:g} s")
         if result["peak_mb"] > budget_mb:
             broken.append(f"{name} needed {result['peak_mb']:.0f} MB > {budget_mb:g} MB")
-        report["chapters"].append({"name": name, "source": str(path.relative_to(ROOT)),
-                                   "budget_s": budget_s, "budget_mb": budget_mb,
-                                   "broken": broken, **result})
-        slowest = ", ".join(f"cell {c['cell']} {c['seconds']:.1f} s" for c in result["slowest_cells"])
-        print(f"  {result['seconds']:.1f} s (slowest: {slowest}), peak {result['peak_mb']:.0f} MB"
-              + (f"  BROKEN: {'; '.join(broken)}" if broken else ""), flush=True)
+        report["chapters"].append(
+            {
+                "name": name,
+                "source": str(path.relative_to(ROOT)),
+                "budget_s": budget_s,
+                "budget_mb": budget_mb,
+                "broken": broken,
+                **result,
+            }
+        )
+        slowest = ", ".join(
+            f"cell {c['cell']} {c['seconds']:.1f} s" for c in result["slowest_cells"]
+        )
+        print(
+            f"  {result['seconds']:.1f} s (slowest: {slowest}), peak {result['peak_mb']:.0f} MB"
+            + (f"  BROKEN: {'; '.join(broken)}" if broken else ""),
+            flush=True,
+        )
 
     total = sum(ch["seconds"] for ch in report["chapters"])
-    book_broken = f"the book took {total:.0f} s > {BOOK_BUDGET_S} s" if total > BOOK_BUDGET_S and not args.only else ""
-    report["book"] = {"seconds": total, "budget_s": BOOK_BUDGET_S, "broken": book_broken,
-                      "cpu_seconds": sum(ch["cpu_seconds"] for ch in report["chapters"]),
-                      "peak_mb": max((ch["peak_mb"] for ch in report["chapters"]), default=0)}
+    book_broken = (
+        f"the book took {total:.0f} s > {BOOK_BUDGET_S} s"
+        if total > BOOK_BUDGET_S and not args.only
+        else ""
+    )
+    report["book"] = {
+        "seconds": total,
+        "budget_s": BOOK_BUDGET_S,
+        "broken": book_broken,
+        "cpu_seconds": sum(ch["cpu_seconds"] for ch in report["chapters"]),
+        "peak_mb": max((ch["peak_mb"] for ch in report["chapters"]), default=0),
+    }
 
     if not args.skip_rebuild:
         rebuild = warm_rebuild()
@@ -331,8 +396,14 @@ def main(argv: list[str] | None = None) -> int:
         if rebuild["executed"]:
             problems.append(f"not warm: it executed {', '.join(rebuild['executed'])}")
         if rebuild["seconds"] > WARM_REBUILD_BUDGET_S:
-            problems.append(f"warm rebuild took {rebuild['seconds']:.1f} s > {WARM_REBUILD_BUDGET_S} s")
-        report["warm_rebuild"] = {**rebuild, "budget_s": WARM_REBUILD_BUDGET_S, "broken": "; ".join(problems)}
+            problems.append(
+                f"warm rebuild took {rebuild['seconds']:.1f} s > {WARM_REBUILD_BUDGET_S} s"
+            )
+        report["warm_rebuild"] = {
+            **rebuild,
+            "budget_s": WARM_REBUILD_BUDGET_S,
+            "broken": "; ".join(problems),
+        }
 
     report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     BUILD.mkdir(exist_ok=True)
@@ -340,10 +411,14 @@ def main(argv: list[str] | None = None) -> int:
     (BUILD / "bench.md").write_text(table(report))
     print()
     print(table(report))
-    print(f"written: {(BUILD / 'bench.md').relative_to(ROOT)}, {(BUILD / 'bench.json').relative_to(ROOT)}")
+    print(
+        f"written: {(BUILD / 'bench.md').relative_to(ROOT)}, {(BUILD / 'bench.json').relative_to(ROOT)}"
+    )
 
     broken = [b for ch in report["chapters"] for b in ch["broken"]]
-    broken += [b for b in (report["book"]["broken"], report.get("warm_rebuild", {}).get("broken")) if b]
+    broken += [
+        b for b in (report["book"]["broken"], report.get("warm_rebuild", {}).get("broken")) if b
+    ]
     if broken:
         print("\nBUDGET BROKEN:\n  " + "\n  ".join(broken), file=sys.stderr)
         return 1

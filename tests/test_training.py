@@ -207,7 +207,7 @@ def _byte_images(n=64, seed=0):
     """Tiny 'images' as uint8 bytes whose class is whether the left half is darker."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randint(0, 256, (n, 1, 4, 4), generator=g, dtype=torch.uint8)
-    y = (x[:, :, :, :2].float().mean(dim=(1, 2, 3)) > x[:, :, :, 2:].float().mean(dim=(1, 2, 3)))
+    y = x[:, :, :, :2].float().mean(dim=(1, 2, 3)) > x[:, :, :, 2:].float().mean(dim=(1, 2, 3))
     return x, y.long()
 
 
@@ -218,11 +218,25 @@ def test_bytes_with_transform_train_like_the_same_floats():
         torch.manual_seed(0)
         model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
         opt = torch.optim.SGD(model.parameters(), lr=0.5)
-        h = fit(model, (inputs, y), loss_fn=nn.CrossEntropyLoss(), optimizer=opt, epochs=3,
-                batch_size=16, val=(inputs, y), transform=transform, progress=False,
-                verbose=False)
-        histories.append((h, predict(model, inputs, transform=transform),
-                          evaluate(model, (inputs, y), transform=transform)))
+        h = fit(
+            model,
+            (inputs, y),
+            loss_fn=nn.CrossEntropyLoss(),
+            optimizer=opt,
+            epochs=3,
+            batch_size=16,
+            val=(inputs, y),
+            transform=transform,
+            progress=False,
+            verbose=False,
+        )
+        histories.append(
+            (
+                h,
+                predict(model, inputs, transform=transform),
+                evaluate(model, (inputs, y), transform=transform),
+            )
+        )
     (h_bytes, p_bytes, e_bytes), (h_float, p_float, e_float) = histories
     assert h_bytes.train_loss == pytest.approx(h_float.train_loss)
     assert h_bytes.val_accuracy == pytest.approx(h_float.val_accuracy)
