@@ -19,7 +19,8 @@ def _check_vectors(x: torch.Tensor, name: str) -> torch.Tensor:
         raise ValueError(f"{name} must be a 2-D tensor of shape (N, D), one vector per row, "
                          f"got shape {tuple(x.shape)}; flatten images with x.flatten(1)")
     if len(x) == 0 or x.shape[1] == 0:
-        raise ValueError(f"{name} must hold at least one non-empty vector, got shape {tuple(x.shape)}")
+        raise ValueError(f"{name} must hold at least one non-empty vector, "
+                         f"got shape {tuple(x.shape)}")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got {x.dtype}")
     return x

@@ -61,9 +61,9 @@ def test_top_k_similar_agrees_with_the_full_matrix_for_any_chunk_size():
 
 def test_top_k_similar_can_exclude_each_query_itself_across_chunks():
     x = torch.randn(10, 4, generator=torch.Generator().manual_seed(3))
-    sims, idx = top_k_similar(x, x, k=1, chunk_size=3)
+    _, idx = top_k_similar(x, x, k=1, chunk_size=3)
     assert idx[:, 0].tolist() == list(range(10))  # without exclusion: each finds itself
-    sims, idx = top_k_similar(x, x, k=9, exclude_self=True, chunk_size=3)
+    _, idx = top_k_similar(x, x, k=9, exclude_self=True, chunk_size=3)
     for i in range(10):
         assert i not in idx[i].tolist()
         assert sorted(idx[i].tolist()) == [j for j in range(10) if j != i]
