@@ -17,8 +17,19 @@ Modules:
 - :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
 - :mod:`dlcourse.convolution`    -- convolution and max pooling by hand, pictures of kernels
 - :mod:`dlcourse.sequences`      -- time series: split, scale, window, forecast step by step
+- :mod:`dlcourse.autoencoders`   -- noise, reconstruction errors, latent-space plots
+- :mod:`dlcourse.similarity`     -- cosine similarities and top-k similarity search
 """
 
+from dlcourse.autoencoders import (
+    add_noise,
+    decode_latent_grid,
+    interpolate,
+    plot_latent_grid,
+    plot_latent_space,
+    reconstruction_errors,
+    show_image_rows,
+)
 from dlcourse.classification import (
     misclassified,
     plot_decision_boundary,
@@ -75,6 +86,12 @@ from dlcourse.sequences import (
     time_split,
     undifference,
 )
+from dlcourse.similarity import (
+    cosine_similarity_matrix,
+    label_agreement,
+    normalize_rows,
+    top_k_similar,
+)
 from dlcourse.toy import (
     StackedMLPs,
     damped_sine,
@@ -107,13 +124,16 @@ __all__ = [
     "Surface",
     "accuracy",
     "adam_step",
+    "add_noise",
     "autoregressive_forecast",
     "bytes_to_float",
     "conv2d_by_hand",
     "conv_output_size",
+    "cosine_similarity_matrix",
     "count_parameters",
     "damped_sine",
     "data_root",
+    "decode_latent_grid",
     "descend",
     "design_matrix",
     "difference",
@@ -124,6 +144,8 @@ __all__ = [
     "get_device",
     "glue",
     "interact_figure",
+    "interpolate",
+    "label_agreement",
     "load_co2",
     "load_mnist",
     "make_damped_sine",
@@ -134,19 +156,25 @@ __all__ = [
     "momentum_step",
     "mse",
     "noisy_polynomial",
+    "normalize_rows",
     "plot_contours",
     "plot_convolution",
     "plot_decision_boundary",
     "plot_filters",
     "plot_history",
     "plot_kernel",
+    "plot_latent_grid",
+    "plot_latent_space",
     "plot_paths",
     "plot_predictions",
     "predict",
+    "reconstruction_errors",
     "rolling_origins",
     "seed_everything",
+    "show_image_rows",
     "show_images",
     "time_split",
+    "top_k_similar",
     "train_stacked",
     "train_val_split",
     "true_class_probability_histogram",
