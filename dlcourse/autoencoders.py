@@ -52,7 +52,7 @@ def reconstruction_errors(
     inputs: torch.Tensor,
     targets: torch.Tensor | None = None,
     *,
-    batch_size: int = 1000,
+    batch_size: int = 250,
 ) -> torch.Tensor:
     """The mean squared error of each reconstruction, one number per image.
 
