@@ -64,6 +64,18 @@ class Run:
     accuracies: list[float] = field(default_factory=list)
     reached: bool = False
 
+    def end_epoch(self, label: str, epoch: int, accuracy: float, clock: Clock, target: float):
+        """Record an epoch's test accuracy and the clock; True once the target is reached."""
+        self.epochs, self.seconds, self.cpu_seconds = epoch, clock.wall, clock.cpu
+        self.accuracies.append(accuracy)
+        print(
+            f"  ({label}) epoch {epoch}: test accuracy {accuracy:.4f}, "
+            f"training clock {clock.wall:6.1f} s",
+            flush=True,
+        )
+        self.reached = accuracy >= target
+        return self.reached
+
 
 class Clock:
     """A stopwatch for wall and CPU time that can be paused."""
@@ -120,14 +132,7 @@ def recipe(target: float, device: torch.device, seed: int) -> Run:
         acc = dlcourse.evaluate(model, (x_test, y_test), device=device, transform=prepare)[
             "accuracy"
         ]
-        run.epochs, run.seconds, run.cpu_seconds = epoch, clock.wall, clock.cpu
-        run.accuracies.append(acc)
-        print(
-            f"  (a) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
-            flush=True,
-        )
-        if acc >= target:
-            run.reached = True
+        if run.end_epoch("a", epoch, acc, clock, target):
             break
     return run
 
@@ -167,14 +172,7 @@ def baseline(
             for images, labels in test_loader:
                 correct += (model(images.to(device)).argmax(1).cpu() == labels).sum().item()
         acc = correct / len(test_set)
-        run.epochs, run.seconds, run.cpu_seconds = epoch, clock.wall, clock.cpu
-        run.accuracies.append(acc)
-        print(
-            f"  (b) epoch {epoch}: test accuracy {acc:.4f}, training clock {clock.wall:6.1f} s",
-            flush=True,
-        )
-        if acc >= target:
-            run.reached = True
+        if run.end_epoch("b", epoch, acc, clock, target):
             break
         if clock.wall > 60 * max_minutes:
             print(f"  (b) stopped: over the cap of {max_minutes:g} minutes", flush=True)
