@@ -25,7 +25,9 @@ CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256su
 # Progress bars are for people watching; the site and the test logs show the
 # per-epoch lines that dlcourse.fit prints instead. OMP_WAIT_POLICY=PASSIVE stops
 # PyTorch's idle threads from spinning, which slows training badly on a busy machine.
-RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=
+# PYTHONPATH puts this checkout's dlcourse ahead of any other installed copy.
+RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND= \
+	PYTHONPATH=$(CURDIR)
 
 .PHONY: help venv book test bench sync student serve clean distclean
 
@@ -62,6 +64,7 @@ book: $(STAMP)
 	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going $(BOOK_ARGS) || \
 	  { rm -f $(BUILD)/.doctrees/environment.pickle; exit 1; }
 	@echo "$(CACHE_KEY)" > $(BUILD)/.cache-key
+	@touch $(BUILD)/.book-built  # tools/book.py: the site is newer than its inputs
 	@echo "The site is in $(BUILD)/html/index.html (or run: make serve)"
 
 test: $(STAMP)

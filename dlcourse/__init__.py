@@ -71,6 +71,7 @@ from dlcourse.optimizers import (
 )
 from dlcourse.plots import (
     plot_history,
+    show_animation,
     show_images,
 )
 from dlcourse.regression import (
@@ -171,6 +172,7 @@ __all__ = [
     "reconstruction_errors",
     "rolling_origins",
     "seed_everything",
+    "show_animation",
     "show_image_rows",
     "show_images",
     "time_split",

@@ -1,4 +1,4 @@
-"""Figures that chapters draw again and again: image grids and training curves."""
+"""Figures that chapters draw again and again: image grids, training curves, animations."""
 
 from __future__ import annotations
 
@@ -41,17 +41,25 @@ def show_images(
     suptitle: str | None = None,
     cmap: str = "gray_r",
     title_colors: Sequence[str] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
 ) -> plt.Figure:
     """Draw a grid of grey-scale images, each with an optional title.
 
     ``images`` may be a tensor or array of shape ``(N, H, W)``, ``(N, 1, H, W)``
     or flattened ``(N, H*W)``. ``title_colors`` colours each title (for example
-    red for a wrong prediction). Returns the figure.
+    red for a wrong prediction). All images share one grey scale, so that a faint
+    image looks faint: 0 to 255 for bytes, 0 to 1 for floats in that range, else the
+    batch's smallest and largest value (``vmin``/``vmax`` override it). Returns the figure.
     """
     arr = _as_images(images)
-    n = len(arr)
-    if n == 0:
+    if len(arr) == 0:
         raise ValueError("show_images got no images")
+    if vmin is None:
+        vmin = 0.0 if arr.dtype == np.uint8 else min(0.0, float(arr.min()))
+    if vmax is None:
+        vmax = 255.0 if arr.dtype == np.uint8 else max(1.0, float(arr.max()))
+    n = len(arr)
     for name, seq in (("titles", titles), ("title_colors", title_colors)):
         if seq is not None and len(seq) != n:
             raise ValueError(f"{name} has {len(seq)} entries for {n} images")
@@ -63,7 +71,7 @@ def show_images(
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < n:
-            ax.imshow(arr[i], cmap=cmap)
+            ax.imshow(arr[i], cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None:
                 ax.set_title(
                     titles[i],
@@ -111,3 +119,34 @@ def plot_history(
         handles, labels = handles + h2, labels + l2
     ax.legend(handles, labels, loc="best")
     return ax
+
+
+def show_animation(animation, alt: str, *, loop: bool = True):
+    """An animation as a player that works in a notebook and on a static web page.
+
+    ``animation`` is a :class:`matplotlib.animation.Animation`; ``alt`` says what it
+    shows, for readers who cannot see it (a screen reader reads it out). The player
+    needs no running Python: its frames are embedded in the page. Returns an
+    :class:`IPython.display.HTML`, so end a cell with it. The figure the animation
+    draws on is closed, so that the notebook does not show a still copy as well.
+    """
+    from html import escape
+
+    from IPython.display import HTML
+    from matplotlib.animation import Animation
+
+    if not isinstance(animation, Animation):
+        raise TypeError(
+            f"show_animation expects a matplotlib animation (FuncAnimation, ...), "
+            f"got {type(animation).__name__}"
+        )
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("show_animation needs alt text that says what the animation shows")
+    html = animation.to_jshtml(default_mode="loop" if loop else "once")
+    plt.close(animation._fig)
+    text = escape(alt.strip(), quote=True)
+    html = html.replace('<img id="_anim_img', f'<img alt="{text}" id="_anim_img', 1)
+    html = html.replace(
+        '<input id="_anim_slider', '<input aria-label="Animation frame" id="_anim_slider', 1
+    )
+    return HTML(html)

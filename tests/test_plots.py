@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from dlcourse.plots import plot_history, show_images  # noqa: E402
+from dlcourse.plots import plot_history, show_animation, show_images  # noqa: E402
 from dlcourse.training import History  # noqa: E402
 
 
@@ -60,3 +60,36 @@ def test_plot_history_rejects_bad_input():
         plot_history({"train_loss": [1.0]})
     with pytest.raises(ValueError, match="empty"):
         plot_history(History())
+
+
+def test_show_images_draws_every_image_on_one_grey_scale():
+    faint = torch.full((2, 4, 4), 0.1)
+    faint[1] = 0.9
+    fig = show_images(faint)
+    limits = {ax.images[0].get_clim() for ax in fig.axes if ax.images}
+    assert limits == {(0.0, 1.0)}  # a faint image stays faint
+    fig = show_images(torch.zeros(2, 4, 4, dtype=torch.uint8))
+    assert {ax.images[0].get_clim() for ax in fig.axes if ax.images} == {(0.0, 255.0)}
+
+
+def test_show_animation_describes_the_player_for_screen_readers():
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 0])
+    animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
+    html = show_animation(animation, alt='A line that tilts up, "step" by step').data
+    assert 'alt="A line that tilts up, &quot;step&quot; by step"' in html
+    assert 'aria-label="Animation frame"' in html
+    assert not plt.fignum_exists(fig.number)  # no still copy below the player
+
+
+def test_show_animation_insists_on_alt_text():
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plt.subplots()
+    animation = FuncAnimation(fig, lambda i: None, frames=2)
+    with pytest.raises(ValueError, match="alt text"):
+        show_animation(animation, alt=" ")
+    with pytest.raises(TypeError, match="matplotlib animation"):
+        show_animation(fig, alt="a figure")

@@ -18,6 +18,23 @@ def test_seed_everything_makes_all_generators_repeat():
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
 
 
+def test_seed_everything_reads_the_seed_knob_from_the_environment(monkeypatch):
+    monkeypatch.delenv("DLCOURSE_SEED", raising=False)
+    assert seed_everything() == 0
+    monkeypatch.setenv("DLCOURSE_SEED", "2")
+    assert seed_everything() == 2
+    first = torch.rand(1).item()
+    seed_everything(2)
+    assert torch.rand(1).item() == first
+    assert seed_everything(5) == 5  # an explicit seed wins
+
+
+def test_seed_everything_explains_a_bad_seed_knob(monkeypatch):
+    monkeypatch.setenv("DLCOURSE_SEED", "one")
+    with pytest.raises(ValueError, match="DLCOURSE_SEED='one'.*whole number"):
+        seed_everything()
+
+
 @pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
 def test_seed_everything_rejects_bad_seeds(bad):
     with pytest.raises(ValueError, match="non-negative int"):
