@@ -29,12 +29,13 @@ CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256su
 RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND= \
 	PYTHONPATH=$(CURDIR)
 
-.PHONY: help venv book test bench sync student serve clean distclean
+.PHONY: help venv book test bench bench-seeds sync student serve clean distclean
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
 	@echo "make test       run the dlcourse unit tests, every chapter (nbval) and the browser checks"
 	@echo "make bench      time each chapter and a warm rebuild; write $(BUILD)/bench.md and .json"
+	@echo "make bench-seeds  run every chapter at seeds 0, 1, 2; each hidden assert's margin"
 	@echo "make sync       regenerate the paired book/*.ipynb from the chapters' .md files"
 	@echo "make student    write solution-free notebooks for students to $(BUILD)/student"
 	@echo "  Working on one chapter (see CONTRIBUTING.md):"
@@ -74,6 +75,11 @@ test: $(STAMP)
 # One chapter, without the rebuild: make bench BENCH_ARGS="regression --skip-rebuild"
 bench: $(STAMP)
 	$(RUN_ENV) $(BIN)/python benchmarks/book.py $(BENCH_ARGS)
+
+# Does every hidden assert hold for other seeds? Runs each chapter at DLCOURSE_SEED=0, 1, 2
+# and writes each assert's margin to _build/bench-seeds.md. One chapter: make bench-seeds ARGS=cnn
+bench-seeds: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m benchmarks.seeds $(ARGS)
 
 # The .md files are the chapters' source; each has a committed, output-free .ipynb twin
 # that the site's Colab and Binder buttons open. Run after editing or adding a chapter.
