@@ -10,7 +10,6 @@ import numpy as np
 import torch
 from torch import nn
 
-
 SEED_VARIABLE = "DLCOURSE_SEED"
 
 
