@@ -670,7 +670,7 @@ def dependencies(chapter: Chapter | Path, root: Path = ROOT) -> dict[str, str]:
     if (root / PACKAGE / "__init__.py").is_file():
         setup = _package_index(root)[2].encode()
         found[f"{PACKAGE}/__init__.py setup code"] = hashlib.sha256(setup).hexdigest()[:16]
-    found[SEED_VARIABLE] = os.environ.get(SEED_VARIABLE, "")
+    found[SEED_VARIABLE] = os.environ.get(SEED_VARIABLE, "").strip() or "0"  # as dlcourse reads it
     return found
 
 
