@@ -8,9 +8,10 @@ Usage (``make lint`` and the pre-commit hook run it; ``tests/test_chapter_lint.p
 Each problem reads ``book/<name>.md:<line>: <what is wrong, what to do> [rule]``. The rules are
 the small functions below, registered with :func:`rule`: a *page* rule sees one chapter page
 (:class:`Page`, around a :func:`tools.book.parse` record), a *chapter* rule the pages of one
-chapter (a ``_toc.yml`` entry and its ``sections:``), a *book* rule every chapter. Each yields
-``(line, message)`` (page rules) or ``(path, line, message)``; :func:`check` turns them into
-:class:`Problem` records. CONTRIBUTING.md ("The chapter lint") says what each rule wants and why.
+chapter (a ``_toc.yml`` entry and its ``sections:``), a *book* rule every chapter. Each reports
+what it finds with the one helper it is given, ``flag(line, message)`` (``path=`` another page),
+which :func:`check` turns into :class:`Problem` records. CONTRIBUTING.md ("The chapter lint")
+says what each rule wants and why.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Problem:
 # ------------------------------------------------------------------------------ the registry
 
 RULES: dict[str, list[tuple[str, Callable]]] = {"page": [], "chapter": [], "book": []}
+Flag = Callable[..., None]  # flag(line, message, path=the page): report one problem
 
 
 def rule(name: str, scope: str = "page"):
@@ -128,21 +130,27 @@ def check(
         for scope, rules in RULES.items()
     }
     problems: list[Problem] = []
+
+    def flagger(name: str, page: Path) -> Flag:
+        """The ``flag`` a rule reports with: ``flag(line, message, path=page)``."""
+        return lambda line, message, path=page: problems.append(
+            Problem(Path(path), line, name, message)
+        )
+
     chapters = [[Page(path, root) for path in group] for group in groups]
     for pages in chapters:
         for page in pages:
             if page.error:
-                message = f"jupytext cannot read this chapter: {page.error}"
-                problems.append(Problem(page.path, 1, "syntax", message))
+                flagger("syntax", page.path)(1, f"jupytext cannot read this chapter: {page.error}")
                 continue
             for name, function in chosen["page"]:
-                problems += [Problem(page.path, n, name, m) for n, m in function(page)]
+                function(page, flagger(name, page.path))
         readable = [page for page in pages if not page.error]
         for name, function in chosen["chapter"] if readable else []:
-            problems += [Problem(p, n, name, m) for p, n, m in function(readable)]
+            function(readable, flagger(name, readable[0].path))
     if book_wide:
         for name, function in chosen["book"]:
-            problems += [Problem(p, n, name, m) for p, n, m in function(chapters, root)]
+            function(chapters, root, flagger(name, root))
     order = {page.path: i for i, page in enumerate(p for pages in chapters for p in pages)}
     return sorted(problems, key=lambda p: (order.get(p.path, len(order)), str(p.path), p.line))
 
@@ -234,112 +242,98 @@ def _tokens(source: str) -> list[tokenize.TokenInfo]:
 
 
 @rule("front-matter")
-def front_matter(page: Page):
+def front_matter(page: Page, flag: Flag):
     meta = page.chapter.front_matter or {}
     representation = (meta.get("jupytext") or {}).get("text_representation") or {}
     kernel = meta.get("kernelspec") or {}
     if representation.get("format_name") != "myst" or not kernel.get("name"):
-        yield (
+        flag(
             1,
-            (
-                "the file must start with jupytext's MyST front matter naming a kernel "
-                "(copy it from book/regression.md, or start from `make new-chapter`)"
-            ),
+            "the file must start with jupytext's MyST front matter naming a kernel "
+            "(copy it from book/regression.md, or start from `make new-chapter`)",
         )
     elif kernel.get("language", "python") != "python":
-        yield 1, "the kernelspec must be a Python kernel"
+        flag(1, "the kernelspec must be a Python kernel")
 
 
 @rule("title")
-def title(page: Page):
+def title(page: Page, flag: Flag):
     first = next(
         ((n, t) for n, t in page.chapter.markdown_lines if t.strip() and t[:1] != "%"), None
     )
     if first is None or not re.match(r"^# \S", first[1]):
-        yield (first[0] if first else 1), "the page must begin with its title: `# Title`"
+        flag((first[0] if first else 1), "the page must begin with its title: `# Title`")
 
 
 @rule("setup-cell")
-def setup_cell(page: Page):
+def setup_cell(page: Page, flag: Flag):
     code, url = page.code, page.repository_url
     setup = page.chapter.setup_cell
     if setup is None or setup is not code[0]:
         where = setup or (code[0] if code else None)
-        yield (
+        flag(
             (where.line if where else 1),
-            (
-                "the first code cell must be the hidden Colab setup cell: tagged remove-cell, "
-                f'it installs dlcourse with %pip install "git+{url}" when run in Colab '
-                "(copy it from book/regression.md)"
-            ),
+            "the first code cell must be the hidden Colab setup cell: tagged remove-cell, "
+            f'it installs dlcourse with %pip install "git+{url}" when run in Colab '
+            "(copy it from book/regression.md)",
         )
         return
     if not setup.hidden:
-        yield setup.line, "the Colab setup cell must be hidden: give it `:tags: [remove-cell]`"
+        flag(setup.line, "the Colab setup cell must be hidden: give it `:tags: [remove-cell]`")
     found = re.search(r"git\+(?P<url>[^\s\"'@]+)", setup.source)
     if not found or "%pip install" not in setup.source:
-        yield (
+        flag(
             setup.body_line,
-            (
-                f'the Colab setup cell must run %pip install "git+{url}" when '
-                '"google.colab" is loaded'
-            ),
+            f'the Colab setup cell must run %pip install "git+{url}" when "google.colab" is loaded',
         )
     elif found["url"].removesuffix(".git").rstrip("/") != url.removesuffix(".git"):
-        yield (
+        flag(
             setup.body_line + setup.source[: found.start()].count("\n"),
-            (
-                f"the Colab setup cell installs from {found['url']}, but repository.url "
-                f"in _config.yml is {url}: make them the same"
-            ),
+            f"the Colab setup cell installs from {found['url']}, but repository.url "
+            f"in _config.yml is {url}: make them the same",
         )
 
 
 @rule("syntax")
-def syntax(page: Page):
+def syntax(page: Page, flag: Flag):
     for cell in page.code:
         if cell.tree is None and "raises-exception" not in cell.tags:
             try:
                 ast.parse(cell.python)
             except SyntaxError as err:
-                yield (
+                flag(
                     cell.body_line + (err.lineno or 1) - 1,
-                    (
-                        f"this cell is not valid Python ({err.msg}); if it is meant to fail, "
-                        "tag it raises-exception"
-                    ),
+                    f"this cell is not valid Python ({err.msg}); if it is meant to fail, "
+                    "tag it raises-exception",
                 )
 
 
 @rule("hidden-assert")
-def hidden_assert(page: Page):
+def hidden_assert(page: Page, flag: Flag):
     hidden = [c for c in page.code if c.hidden and c.tree]
     if not any(isinstance(n, ast.Assert) for c in hidden for n in ast.walk(c.tree)):
-        yield (
+        flag(
             (page.code[-1].line if page.code else 1),
-            (
-                "no hidden check: add a code cell tagged remove-cell with asserts that would fail "
-                "if the experiment or the text's claims broke"
-            ),
+            "no hidden check: add a code cell tagged remove-cell with asserts that would fail "
+            "if the experiment or the text's claims broke",
         )
 
 
 @rule("trivial-assert")
-def trivial_assert(page: Page):
+def trivial_assert(page: Page, flag: Flag):
     for cell in page.code:
         for node in ast.walk(cell.tree) if cell.tree else ():
             if isinstance(node, ast.Assert) and isinstance(node.test, ast.Constant):
-                yield (
+                flag(
                     line_of(cell, node),
-                    (
-                        f"`assert {node.test.value!r}` can never fail: assert a claim about "
-                        "this run's results"
-                    ),
+                    f"`assert {node.test.value!r}` can never fail: assert a claim about "
+                    "this run's results",
                 )
 
 
 DEBUG_MAGIC = re.compile(r"^\s*%{1,2}(debug|pdb)\b")
 DEBUG_MODULES = {"pdb", "ipdb", "pudb"}
+DEBUG_CALLS = {"breakpoint", "embed", "IPython.embed"}
 DEBUG_PRINT = re.compile(r"\s*(debug\b|here!*\s*$|xxx|asdf)", re.IGNORECASE)
 
 
@@ -351,27 +345,27 @@ def _first_string(call: ast.Call) -> str | None:
 
 
 @rule("debug")
-def debug(page: Page):
+def debug(page: Page, flag: Flag):
     for cell in page.code:
         for row, text in cell.lines():
             if DEBUG_MAGIC.match(text):
-                yield row, f"leftover debugging `{text.strip()}`: remove it"
+                flag(row, f"leftover debugging `{text.strip()}`: remove it")
         for node in ast.walk(cell.tree) if cell.tree else ():
             if isinstance(node, ast.Call):
                 name = call_name(node.func)
                 text = _first_string(node) if name == "print" else None
-                if name == "breakpoint" or name.endswith("set_trace") or name.endswith("embed"):
-                    yield line_of(cell, node), f"leftover debugging `{name}()`: remove it"
+                if name in DEBUG_CALLS or name.endswith("set_trace"):
+                    flag(line_of(cell, node), f"leftover debugging `{name}()`: remove it")
                 elif text is not None and DEBUG_PRINT.match(text):
-                    yield (
+                    flag(
                         line_of(cell, node),
-                        (f"leftover debugging print({text.strip()!r}...): remove it"),
+                        f"leftover debugging print({text.strip()!r}...): remove it",
                     )
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
                 names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
                 if any(n.split(".")[0] in DEBUG_MODULES for n in names):
-                    yield line_of(cell, node), "leftover debugger import: remove it"
+                    flag(line_of(cell, node), "leftover debugger import: remove it")
 
 
 INSPECTION_CALLS = {"type", "len", "dir", "vars", "id"}
@@ -394,7 +388,7 @@ def _is_inspection(node: ast.expr) -> bool:
 
 
 @rule("leftover-output")
-def leftover_output(page: Page):
+def leftover_output(page: Page, flag: Flag):
     for cell in page.code:
         last = cell.tree.body[-1] if cell.tree and cell.tree.body else None
         if not (isinstance(last, ast.Expr) and _is_inspection(last.value)):
@@ -404,13 +398,11 @@ def leftover_output(page: Page):
         silenced = cell.python.split("\n")[end - 1].rstrip().endswith(";")
         if not silenced and not comments & set(range(last.lineno, end + 1)):
             text = ast.get_source_segment(cell.python, last) or "expression"
-            yield (
+            flag(
                 line_of(cell, last),
-                (
-                    f"the cell ends with the bare expression `{text}`, which the page shows as "
-                    "output. If readers should see it, say so with a comment on that line "
-                    f"(`{text}  # what it shows`); otherwise remove the line"
-                ),
+                f"the cell ends with the bare expression `{text}`, which the page shows as "
+                "output. If readers should see it, say so with a comment on that line "
+                f"(`{text}  # what it shows`); otherwise remove the line",
             )
 
 
@@ -421,16 +413,14 @@ URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
 
 @rule("absolute-path")
-def absolute_path(page: Page):
+def absolute_path(page: Page, flag: Flag):
     lines = [line for cell in page.code for line in cell.lines()] + page.chapter.markdown_lines
     for row, text in sorted(lines):
         for match in ABSOLUTE_PATH.finditer(URL.sub("", text)):
-            yield (
+            flag(
                 row,
-                (
-                    f"absolute path `{match.group(0)}...` works only on one machine: use a "
-                    "temporary folder (tempfile) or dlcourse.data_root()"
-                ),
+                f"absolute path `{match.group(0)}...` works only on one machine: use a "
+                "temporary folder (tempfile) or dlcourse.data_root()",
             )
 
 
@@ -460,7 +450,7 @@ def _same(a: float, b: float) -> bool:
 
 
 @rule("unglued-number")
-def unglued_number(page: Page):
+def unglued_number(page: Page, flag: Flag):
     known = _number_literals(page.code)
     for _, comment in page.chapter.comments:
         if match := ALLOW_NUMBER.match(comment):
@@ -474,14 +464,12 @@ def unglued_number(page: Page):
             value = float(match["value"])
             candidates = [value, value / 100] if match["percent"] else [value]
             if not any(_same(c, k) for c in candidates for k in known):
-                yield (
+                flag(
                     row,
-                    (
-                        f"the prose states {match.group(0).strip()}, which no code cell has as a "
-                        "literal: if it is a result, glue it ({glue:text}`name:.3f`); if it is a "
-                        f"fixed fact, allow it with the comment line `% lint: allow-number "
-                        f"{match['value']}`"
-                    ),
+                    f"the prose states {match.group(0).strip()}, which no code cell has as a "
+                    "literal: if it is a result, glue it ({glue:text}`name:.3f`); if it is a "
+                    f"fixed fact, allow it with the comment line `% lint: allow-number "
+                    f"{match['value']}`",
                 )
 
 
@@ -492,7 +480,7 @@ def _glued_name(text: str) -> str | None:
 
 
 @rule("glue-undefined")
-def glue_undefined(page: Page):
+def glue_undefined(page: Page, flag: Flag):
     if "*" in page.glue_names:
         return  # a glue name is computed: the lint cannot know them all
     quoted = [(r.line, r.content) for r in page.chapter.roles if r.name.split(":")[0] == "glue"]
@@ -500,88 +488,71 @@ def glue_undefined(page: Page):
     for row, text in quoted:
         name = _glued_name(text)
         if name and name not in page.glue_names:
-            yield (
+            flag(
                 row,
-                (
-                    f"`{name}` is quoted from glue, but no glue({name!r}, ...) call in this page "
-                    "defines it"
-                ),
+                f"`{name}` is quoted from glue, but no glue({name!r}, ...) call in this page "
+                "defines it",
             )
 
 
 @rule("solution")
-def solution_markup(page: Page):
+def solution_markup(page: Page, flag: Flag):
     for d in page.chapter.directives_named("solution"):
-        yield (
+        flag(
             d.line,
-            (
-                "use solution-start/solution-end (with :class: dropdown) instead of a solution "
-                "directive, so that the solution's code cells run in the tests"
-            ),
+            "use solution-start/solution-end (with :class: dropdown) instead of a solution "
+            "directive, so that the solution's code cells run in the tests",
         )
     for block in page.chapter.solutions:
         start = block.start
         if start is None:
-            yield block.end.line, "solution-end without a solution-start before it"
+            flag(block.end.line, "solution-end without a solution-start before it")
             continue
         if block.end is None:
-            yield (
+            flag(
                 start.line,
-                (
-                    f"solution-start `{start.argument}` is never closed: add ```{{solution-end}}``` "
-                    "after its last cell"
-                ),
+                f"solution-start `{start.argument}` is never closed: add ```{{solution-end}}``` "
+                "after its last cell",
             )
         if not block.label:
-            yield start.line, "solution-start must name its exercise's label"
+            flag(start.line, "solution-start must name its exercise's label")
         elif "dropdown" not in str(start.options.get("class") or "").split():
-            yield (
+            flag(
                 start.line,
-                (
-                    f"solution-start `{block.label}` needs the option `:class: dropdown`, so the "
-                    "answer stays folded on the site"
-                ),
+                f"solution-start `{block.label}` needs the option `:class: dropdown`, so the "
+                "answer stays folded on the site",
             )
 
 
 @rule("literalinclude")
-def literalinclude(page: Page):
+def literalinclude(page: Page, flag: Flag):
+    fix = "put the code the chapter teaches in its cells (figure code in a hide-input cell)"
     for d in page.chapter.directives_named("literalinclude"):
-        yield (
-            d.line,
-            (
-                f"literalinclude shows code ({d.argument}) that the chapter does not run: put the "
-                "code the chapter teaches in its cells (figure code in a hide-input cell)"
-            ),
-        )
+        flag(d.line, f"literalinclude shows code ({d.argument}) the chapter does not run: {fix}")
 
 
 @rule("line-length")
-def line_length(page: Page):
+def line_length(page: Page, flag: Flag):
     for cell in (c for c in page.code if c is not page.chapter.setup_cell):  # a fork's URL
         for row, text in cell.lines():
             if len(text) > MAX_LINE:
-                yield (
+                flag(
                     row,
-                    (
-                        f"this code line has {len(text)} characters: keep code within {MAX_LINE} "
-                        "(the site's code column) by breaking it over lines"
-                    ),
+                    f"this code line has {len(text)} characters: keep code within {MAX_LINE} "
+                    "(the site's code column) by breaking it over lines",
                 )
 
 
 @rule("import-style")
-def import_style(page: Page):
+def import_style(page: Page, flag: Flag):
     for cell in page.code:
         for node in ast.walk(cell.tree) if cell.tree else ():
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "dlcourse":
                 names = ", ".join(a.name for a in node.names)
-                yield (
+                flag(
                     line_of(cell, node),
-                    (
-                        f"`from {node.module} import {names}`: chapters import the package one way, "
-                        "`import dlcourse`, and call `dlcourse.<name>`"
-                    ),
+                    f"`from {node.module} import {names}`: chapters import the package one way, "
+                    "`import dlcourse`, and call `dlcourse.<name>`",
                 )
             elif isinstance(node, ast.Import):
                 for alias in node.names:
@@ -589,12 +560,10 @@ def import_style(page: Page):
                         alias.name != "dlcourse" or alias.asname
                     ):
                         shown = alias.name + (f" as {alias.asname}" if alias.asname else "")
-                        yield (
+                        flag(
                             line_of(cell, node),
-                            (
-                                f"`import {shown}`: chapters import the package one way, "
-                                "`import dlcourse`, and call `dlcourse.<name>`"
-                            ),
+                            f"`import {shown}`: chapters import the package one way, "
+                            "`import dlcourse`, and call `dlcourse.<name>`",
                         )
 
 
@@ -621,19 +590,17 @@ def _is_seed_knob(node: ast.AST) -> bool:
 
 
 @rule("seed")
-def seed(page: Page):
+def seed(page: Page, flag: Flag):
     fix = (
         "derive it from the seed knob, e.g. dlcourse.seed_everything(SEED), seed=SEED + 1, "
         "torch.Generator().manual_seed(SEED)"
     )
     for cell, node in calls(page.code):
         name = call_name(node.func).split(".")[-1]
-        literal = [a for a in node.args[:1] if name in SEED_CALLS and is_literal(a)]
-        literal += [
-            k.value for k in node.keywords if k.arg in SEED_KEYWORDS and is_literal(k.value)
-        ]
-        for value in filter(_literal_seed, literal):
-            yield line_of(cell, node), f"literal seed `{ast.unparse(value)}`: {fix}"
+        given = [a for a in node.args[:1] if name in SEED_CALLS]
+        given += [k.value for k in node.keywords if k.arg in SEED_KEYWORDS]
+        for value in filter(_literal_seed, given):
+            flag(line_of(cell, node), f"literal seed `{ast.unparse(value)}`: {fix}")
     for cell in page.code:
         for node in ast.walk(cell.tree) if cell.tree else ():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -642,34 +609,28 @@ def seed(page: Page):
                 pairs += list(zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True))
                 for arg, default in pairs:
                     if arg.arg in SEED_KEYWORDS and _literal_seed(default):
-                        yield (
+                        flag(
                             line_of(cell, default),
-                            (
-                                f"literal seed `{arg.arg}={ast.unparse(default)}` as a default: "
-                                "pass the seed in, or default to an expression of SEED"
-                            ),
+                            f"literal seed `{arg.arg}={ast.unparse(default)}` as a default: "
+                            "pass the seed in, or default to an expression of SEED",
                         )
     visible = [c for c in page.code if not c.hidden and c is not page.chapter.setup_cell]
     if visible and not any(_is_seed_knob(n) for c in visible if c.tree for n in c.tree.body):
-        yield (
+        flag(
             visible[0].body_line,
-            (
-                "the imports cell must set the seed knob, `SEED = dlcourse.seed_everything()` "
-                "(DLCOURSE_SEED, default 0), and every other seed derive from SEED"
-            ),
+            "the imports cell must set the seed knob, `SEED = dlcourse.seed_everything()` "
+            "(DLCOURSE_SEED, default 0), and every other seed derive from SEED",
         )
 
 
 @rule("glue-hidden")
-def glue_hidden(page: Page):
+def glue_hidden(page: Page, flag: Flag):
     for cell, node in calls(c for c in page.code if not c.hidden):
         if call_name(node.func).split(".")[-1] == "glue":
-            yield (
+            flag(
                 line_of(cell, node),
-                (
-                    "glue(...) in a visible cell: move it to a hidden (remove-cell) cell; the glue "
-                    "calls are for the page, students run the visible cells"
-                ),
+                "glue(...) in a visible cell: move it to a hidden (remove-cell) cell; the glue "
+                "calls are for the page, students run the visible cells",
             )
 
 
@@ -784,7 +745,7 @@ def _events(statements: list[ast.stmt]) -> Iterator[tuple[str, str, ast.AST, str
 
 
 @rule("hidden-name")
-def hidden_name(page: Page):
+def hidden_name(page: Page, flag: Flag):
     setup = page.chapter.setup_cell
     bound: dict[str, tuple[bool, int, str]] = {}  # name -> (by a hidden cell, line, what)
     reported: set[tuple[str, int]] = set()
@@ -800,13 +761,11 @@ def hidden_name(page: Page):
                 where = bound[name][1]
                 if (name, where) not in reported:
                     reported.add((name, where))
-                    yield (
+                    flag(
                         line_of(cell, node),
-                        (
-                            f"`{name}` comes from a hidden cell (line {where}), so readers never see "
-                            "where it is made: define it in a visible cell (hidden cells only "
-                            "assert and glue)"
-                        ),
+                        f"`{name}` comes from a hidden cell (line {where}), so readers never see "
+                        "where it is made: define it in a visible cell (hidden cells only "
+                        "assert and glue)",
                     )
 
 
@@ -864,7 +823,7 @@ def _string_value(node: ast.expr) -> str | None:
 
 
 @rule("alt-text")
-def alt_text(page: Page):
+def alt_text(page: Page, flag: Flag):
     how = (
         "give the cell `mystnb: image: alt:` in its options (what is plotted and the point it "
         "makes, for a reader who cannot see it)"
@@ -885,21 +844,17 @@ def alt_text(page: Page):
                 else None  # a variable: the lint cannot read it
             )
             if problem:
-                yield (
+                flag(
                     line_of(cell, node),
-                    (
-                        f"the animation's alt text {problem}: pass "
-                        'dlcourse.show_animation(animation, alt="...") a sentence or two'
-                    ),
+                    f"the animation's alt text {problem}: pass "
+                    'dlcourse.show_animation(animation, alt="...") a sentence or two',
                 )
         for _, node in calls([cell]):
             if call_name(node.func).endswith("to_jshtml"):
-                yield (
+                flag(
                     line_of(cell, node),
-                    (
-                        "an animation shown with to_jshtml() has no alt text: use "
-                        'dlcourse.show_animation(animation, alt="...") as the last line'
-                    ),
+                    "an animation shown with to_jshtml() has no alt text: use "
+                    'dlcourse.show_animation(animation, alt="...") as the last line',
                 )
         shows_last = not cell.python.rstrip().endswith(";")
         if animations or not draws(tree, page.drawing_functions, shows_last):
@@ -915,9 +870,9 @@ def alt_text(page: Page):
             continue
         image = (cell.metadata.get("mystnb") or {}).get("image") or {}
         if "alt" not in image:
-            yield cell.line, f"this cell draws a figure without an alt text: {how}"
+            flag(cell.line, f"this cell draws a figure without an alt text: {how}")
         elif problem := _alt_problem(image["alt"]):
-            yield cell.line, f"the figure's alt text {problem}: {how}"
+            flag(cell.line, f"the figure's alt text {problem}: {how}")
 
 
 # ------------------------------------------------------------------------------ chapter rules
@@ -926,23 +881,21 @@ OUTCOMES = re.compile(r"By the end of this chapter,? you will be able to")
 
 
 @rule("outcomes", scope="chapter")
-def outcomes(pages: list[Page]):
+def outcomes(pages: list[Page], flag: Flag):
     if not any(OUTCOMES.search(" ".join(t for _, t in p.chapter.prose)) for p in pages):
-        yield (
-            pages[0].path,
+        flag(
             1,
-            (
-                "no learning outcomes: after the introduction, write 'By the end of this "
-                "chapter you will be able to:' and a short list"
-            ),
+            "no learning outcomes: after the introduction, write 'By the end of this "
+            "chapter you will be able to:' and a short list",
+            pages[0].path,
         )
 
 
 @rule("summary", scope="chapter")
-def summary(pages: list[Page]):
+def summary(pages: list[Page], flag: Flag):
     lines = [t for p in pages for _, t in p.chapter.markdown_lines]
     if not any(re.match(r"^##\s+Summary\s*$", t) for t in lines):
-        yield pages[-1].path, 1, "no `## Summary` section: end the chapter with one"
+        flag(1, "no `## Summary` section: end the chapter with one", pages[-1].path)
 
 
 def exercises(page: Page) -> dict[str, int]:
@@ -956,67 +909,58 @@ def exercises(page: Page) -> dict[str, int]:
 
 
 @rule("exercise", scope="chapter")
-def exercise(pages: list[Page]):
+def exercise(pages: list[Page], flag: Flag):
     seen: set[str] = set()
     solved = {s.label for p in pages for s in p.chapter.solutions if s.label}
     for page in pages:
         for d in page.chapter.directives_named("exercise"):
             label = str(d.options.get("label") or "").strip()
             if not label:
-                yield page.path, d.line, "this exercise has no :label:, which its solution needs"
+                flag(d.line, "this exercise has no :label:, which its solution needs", page.path)
             elif label in seen:
-                yield page.path, d.line, f"two exercises have the label `{label}`"
+                flag(d.line, f"two exercises have the label `{label}`", page.path)
             elif label not in solved:
-                yield (
-                    page.path,
+                flag(
                     d.line,
-                    (
-                        f"exercise `{label}` has no solution: add ```{{solution-start}} {label} "
-                        "(with :class: dropdown), the solution, and ```{solution-end}"
-                    ),
+                    f"exercise `{label}` has no solution: add ```{{solution-start}} "
+                    f"{label} (with :class: dropdown), the solution, and ```{{solution-end}}",
+                    page.path,
                 )
             seen.add(label)
     if not any(p.chapter.directives_named("exercise") for p in pages):
-        yield (
-            pages[-1].path,
+        flag(
             1,
-            (
-                "no exercises: add ```{exercise} with a :label: and its solution between "
-                "```{solution-start} <label> (with :class: dropdown) and ```{solution-end}"
-            ),
+            "no exercises: add ```{exercise} with a :label: and its solution between "
+            "```{solution-start} <label> (with :class: dropdown) and ```{solution-end}",
+            pages[-1].path,
         )
 
 
 @rule("solution", scope="chapter")
-def solution_names_an_exercise(pages: list[Page]):
+def solution_names_an_exercise(pages: list[Page], flag: Flag):
     labels = {label for page in pages for label in exercises(page)}
     for page in pages:
         for block in page.chapter.solutions:
             if block.label and block.label not in labels:
-                yield (
-                    page.path,
-                    block.start.line,
-                    (f"solution-start `{block.label}` names no exercise of this chapter"),
-                )
+                message = f"solution-start `{block.label}` names no exercise of this chapter"
+                flag(block.start.line, message, page.path)
 
 
 # ------------------------------------------------------------------------------ book rules
 
 
 @rule("toc", scope="book")
-def toc(chapters: list[list[Page]], root: Path):
+def toc(chapters: list[list[Page]], root: Path, flag: Flag):
     for page in book.unlisted_chapters(root):
-        yield (
-            page,
+        flag(
             1,
-            (
-                "this chapter is not in _toc.yml, so the site leaves it out: add "
-                f"`  - file: book/{page.stem}`"
-            ),
+            "this chapter is not in _toc.yml, so the site leaves it out: add "
+            f"`  - file: book/{page.stem}`",
+            page,
         )
 
 
-def _unique(chapters: list[list[Page]], names: Callable[[Page], dict[str, int]], what: str):
+def _unique(chapters: list[list[Page]], names: Callable, what: str, flag: Flag) -> None:
     seen: dict[str, list[tuple[Path, int]]] = defaultdict(list)
     for page in (p for pages in chapters for p in pages):
         for name, line in names(page).items():
@@ -1025,24 +969,22 @@ def _unique(chapters: list[list[Page]], names: Callable[[Page], dict[str, int]],
     for name, places in seen.items():
         if len(places) > 1:
             where = ", ".join(f"{relative(p)}:{n}" for p, n in places)
-            yield (
-                places[-1][0],
+            flag(
                 places[-1][1],
-                (
-                    f"the {what} `{name}` is used by more than one chapter ({where}): "
-                    "prefix it with the chapter's short name"
-                ),
+                f"the {what} `{name}` is used by more than one chapter "
+                f"({where}): prefix it with the chapter's short name",
+                places[-1][0],
             )
 
 
 @rule("glue-duplicate", scope="book")
-def glue_duplicate(chapters: list[list[Page]], root: Path):
-    yield from _unique(chapters, lambda page: page.glue_names, "glue name")
+def glue_duplicate(chapters: list[list[Page]], root: Path, flag: Flag):
+    _unique(chapters, lambda page: page.glue_names, "glue name", flag)
 
 
 @rule("label-duplicate", scope="book")
-def label_duplicate(chapters: list[list[Page]], root: Path):
-    yield from _unique(chapters, exercises, "exercise label")
+def label_duplicate(chapters: list[list[Page]], root: Path, flag: Flag):
+    _unique(chapters, exercises, "exercise label", flag)
 
 
 # ------------------------------------------------------------------------------ command line
