@@ -10,21 +10,34 @@ cache records and is read again, so myst-nb executes it again; the other chapter
 outputs. A chapter with cache records but no entry in the file (a cache from before this rule)
 runs again once.
 
-``tools`` must be importable: ``make book`` puts the checkout on ``PYTHONPATH``.
+It reads the book through ``tools/book.py`` of its own checkout (loaded from beside ``_ext/``,
+so that a copy of the book is judged by its own tools, whatever ``sys.path`` holds).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from tools import book
-
 KEYS_FILE = "dependencies.json"
 logger = logging.getLogger(__name__)
+
+
+def _load_book():
+    path = Path(__file__).resolve().parent.parent / "tools" / "book.py"
+    spec = importlib.util.spec_from_file_location("_cache_rule_book", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+book = _load_book()
 
 
 def what_changed(old: dict[str, str] | None, new: dict[str, str]) -> str:
