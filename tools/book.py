@@ -39,6 +39,7 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 # `make book` touches this file after every successful build (see the Makefile).
 BUILT_STAMP = "_build/.book-built"
+CODE_CELL = "{code-cell}"  # jupytext's CODE_DIRECTIVE
 # Directives whose body is code or math, not prose with roles of its own.
 LITERAL_DIRECTIVES = {
     "code-block",
@@ -212,7 +213,7 @@ MAGIC = re.compile(r"^(\s*)(%|!)")
 PYTHON_CELL_MAGICS = re.compile(r"^%%(time|timeit|capture)\b")
 
 
-@dataclass(eq=False)
+@dataclass
 class Cell:
     """One cell of a chapter, with where it lies in the ``.md`` file (1-based lines)."""
 
@@ -261,7 +262,7 @@ class Cell:
             return None
 
 
-@dataclass(eq=False)
+@dataclass
 class Directive:
     """A MyST directive in a markdown cell: ```{name} argument, options and body."""
 
@@ -276,7 +277,7 @@ class Directive:
     cell: Cell
 
 
-@dataclass(eq=False)
+@dataclass
 class Role:
     """An inline role ``{name}`content``` in the prose."""
 
@@ -286,7 +287,7 @@ class Role:
     cell: Cell
 
 
-@dataclass(eq=False)
+@dataclass
 class Target:
     """A ``(label)=`` line."""
 
@@ -295,7 +296,7 @@ class Target:
     cell: Cell
 
 
-@dataclass(eq=False)
+@dataclass
 class Solution:
     """An exercise's solution: from its ``solution-start`` to its ``solution-end`` directive
     (either is None when the markup does not pair up)."""
@@ -308,7 +309,7 @@ class Solution:
         return self.start.argument.split()[0] if self.start and self.start.argument else ""
 
 
-@dataclass(eq=False)
+@dataclass
 class Chapter:
     path: Path
     text: str
