@@ -15,12 +15,9 @@ PORT    ?= 8000
 BOOK_ARGS ?=
 BENCH_ARGS ?=
 
-# The book's execution cache (jupyter-cache) only notices changes to a chapter's
-# own code. A chapter's outputs also depend on the helper package and on the
-# pinned versions, so a change to either clears the cache, and Sphinx's saved
-# environment (.doctrees) with it: otherwise Sphinx would not re-read (and so
-# not re-execute) the chapters whose text did not change.
-CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256sum | cut -c1-16)
+# The book's execution cache (jupyter-cache) re-runs a chapter when its code changes;
+# _ext/cache_rule.py also re-runs it when the dlcourse modules it uses, the pins
+# (requirements.txt, pyproject.toml) or DLCOURSE_SEED change. Only that chapter runs.
 
 # Progress bars are for people watching; the site and the test logs show the
 # per-epoch lines that dlcourse.fit prints instead. OMP_WAIT_POLICY=PASSIVE stops
@@ -57,24 +54,22 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	@mkdir -p $(BUILD)
-	@if [ "$$(cat $(BUILD)/.cache-key 2>/dev/null)" != "$(CACHE_KEY)" ]; then \
-	  echo "dlcourse/ or the requirements changed: clearing the execution cache"; \
-	  rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees; fi
 	@# After a failed build, forget Sphinx's saved environment: otherwise the next
 	@# build skips the unchanged pages and passes without repeating their warnings.
 	$(RUN_ENV) $(BIN)/jupyter-book build . -W --keep-going $(BOOK_ARGS) || \
 	  { rm -f $(BUILD)/.doctrees/environment.pickle; exit 1; }
-	@echo "$(CACHE_KEY)" > $(BUILD)/.cache-key
 	@touch $(BUILD)/.book-built  # tools/book.py: the site is newer than its inputs
 	@echo "The site is in $(BUILD)/html/index.html (or run: make serve)"
 
+# Tests never build the book: plain `make test` builds it first (the tests that read the
+# site fail, naming `make book`, when it is missing or stale); `make test CHAPTER=` does not.
 test: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # A benchmark, not a test: fails (exit 1) when a chapter breaks its time or memory budget.
 # One chapter, without the rebuild: make bench BENCH_ARGS="regression --skip-rebuild"
 bench: $(STAMP)
-	$(RUN_ENV) $(BIN)/python benchmarks/book.py $(BENCH_ARGS)
+	$(RUN_ENV) $(BIN)/python -m benchmarks.book $(BENCH_ARGS)
 
 # Does every hidden assert hold for other seeds? Runs each chapter at DLCOURSE_SEED=0, 1, 2
 # and writes each assert's margin to _build/bench-seeds.md. One chapter: make bench-seeds ARGS=cnn
@@ -94,36 +89,38 @@ student: $(STAMP)
 .PHONY: check-chapter preview new-chapter lint
 
 # make test CHAPTER=<name>: the unit tests (which include the chapter lint) and
-# book/<name>.md only, instead of every chapter. It first regenerates the paired
-# .ipynb of any edited chapter (make sync), which the unit tests compare. The
-# browser checks of the built site (tests/test_site.py) belong to the whole book
-# and would rebuild it: plain `make test` runs them.
+# book/<name>.md only, instead of every chapter, without the site. It first regenerates
+# the paired .ipynb of any edited chapter (make sync), which the unit tests compare. The
+# checks of the built site (tests/test_site.py, tests marked `site`) belong to the whole
+# book: plain `make test` builds it and runs them.
 ifdef CHAPTER
-override PYTEST_ARGS += --ignore=tests/test_site.py tests book/$(CHAPTER).md
+override PYTEST_ARGS += --ignore=tests/test_site.py -m "not site" tests book/$(CHAPTER).md
 test: check-chapter
+else
+test: book
 endif
 
 check-chapter: $(STAMP)
-	@$(BIN)/python tools/chapters.py check "$(CHAPTER)"
+	@$(BIN)/python -m tools.book check "$(CHAPTER)"
 	@$(BIN)/python -m tools.notebooks sync | grep -v "notebook(s) updated" || true
 
 # make preview CHAPTER=<name>: `make book` (which re-executes only the chapters whose
 # code changed), then the path of the chapter's page.
 preview: $(STAMP)
-	@MAKE="$(MAKE)" $(BIN)/python tools/preview.py "$(CHAPTER)"
+	@MAKE="$(MAKE)" $(BIN)/python -m tools.preview "$(CHAPTER)"
 
 # make new-chapter NAME=<name> TITLE="...": passed through the environment, so that
 # any title (quotes, apostrophes) arrives intact.
 new-chapter: export NEW_CHAPTER_NAME = $(NAME)
 new-chapter: export NEW_CHAPTER_TITLE = $(TITLE)
 new-chapter: $(STAMP)
-	@$(BIN)/python tools/new_chapter.py "$$NEW_CHAPTER_NAME" "$$NEW_CHAPTER_TITLE"
+	@$(BIN)/python -m tools.new_chapter "$$NEW_CHAPTER_NAME" "$$NEW_CHAPTER_TITLE"
 
 LINTED := dlcourse tests tools benchmarks _ext conftest.py
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
-	$(BIN)/python tools/lint_chapters.py
+	$(BIN)/python -m tools.lint
 
 serve:
 	@test -f $(BUILD)/html/index.html || { echo "No site yet: run 'make book' first."; exit 1; }

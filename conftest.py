@@ -1,9 +1,14 @@
-"""Let nbval run the chapters straight from their MyST-markdown source.
+"""Let nbval run the chapters straight from their MyST-markdown source; give the tests the
+built site without building it.
 
-Each ``book/*.md`` file that is a notebook (jupytext front matter with a
-kernelspec) is read with jupytext and handed to nbval, which runs it top to
-bottom in a fresh kernel, one test per code cell. Paired ``.ipynb`` copies and
-anything under ``_build/`` are not collected, so each chapter runs once.
+- Each chapter in ``book/`` (``tools.book.is_chapter``) is read with jupytext and handed to
+  nbval, which runs it top to bottom in a fresh kernel, one test per code cell. Paired
+  ``.ipynb`` copies and anything under ``_build/`` are not collected, so each chapter runs once.
+  After a failed cell, the summary names its line in the ``.md`` file (``tools.hints``).
+- Tests never build the book. A test that needs ``_build/html`` takes the ``built_site``
+  fixture: it fails with one line naming ``make book`` when the site is missing or older than
+  its inputs (``tools.book.site_problem``). Such tests are marked ``site``; plain ``make test``
+  builds the book first, ``make test CHAPTER=<name>`` leaves them out (``-m "not site"``).
 """
 
 from __future__ import annotations
@@ -15,15 +20,10 @@ import jupytext
 import nbval.plugin
 import pytest
 
+from tools import book
+from tools.hints import nbval_hint
+
 collect_ignore_glob = ["book/*.ipynb", "_build/*"]
-
-
-def is_chapter(path: Path) -> bool:
-    """True for a MyST-markdown notebook (it names a kernel in its front matter)."""
-    if path.suffix != ".md":
-        return False
-    head = path.read_text(encoding="utf-8")[:2000]
-    return head.startswith("---") and "kernelspec:" in head
 
 
 class MystNotebook(nbval.plugin.IPyNbFile):
@@ -36,17 +36,35 @@ class MystNotebook(nbval.plugin.IPyNbFile):
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
-    if file_path.parent.name == "book" and is_chapter(file_path):
+    if file_path.parent.name == "book" and book.is_chapter(file_path):
         return MystNotebook.from_parent(parent, path=file_path)
     return None
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "site: reads the built site (_build/html); make test CHAPTER= leaves it out"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "built_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.site)
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """``_build/html`` as the last ``make book`` left it; the test fails when it is stale."""
+    problem = book.site_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return book.HTML
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """After a chapter cell failed, name its line in the .md file and say what to do next."""
-    try:
-        from tools.hints import nbval_hint
-    except ImportError:  # the instructor tools are not there (e.g. a copy of the chapters only)
-        return
     first: dict[str, tuple[int, str]] = {}  # chapter -> its first failed cell
     for report in terminalreporter.stats.get("failed", []):
         file, _, cell = report.nodeid.partition("::Cell ")

@@ -1,0 +1,1 @@
+"""Benchmarks of the course: ``python -m benchmarks.book`` (``make bench``)."""

@@ -1,6 +1,6 @@
 """Benchmark the whole book: how long each chapter runs, how much memory it needs.
 
-Run it with ``make bench`` (or ``python benchmarks/book.py [CHAPTER ...]``). For each
+Run it with ``make bench`` (or ``python -m benchmarks.book [CHAPTER ...]``). For each
 page of each chapter listed in ``_toc.yml``, in book order, the script
 
 - runs the chapter top to bottom in a fresh Jupyter kernel (nbclient), in the
@@ -46,12 +46,7 @@ import jupytext
 import psutil
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: make `tools` importable
-
-from tools.chapters import toc_groups  # noqa: E402
-
-BUILD = ROOT / "_build"
+from tools.book import BUILD, ROOT, chapter_groups
 
 # Budgets, on 2 CPU cores: chapter -> (seconds of wall time, MB of peak kernel memory).
 # A chapter not listed here gets DEFAULT_BUDGET.
@@ -296,7 +291,9 @@ def machine_info() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.book", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
         "only",
         nargs="*",
@@ -306,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-rebuild", action="store_true", help="do not time the warm rebuild")
     args = parser.parse_args(argv)
 
-    groups = toc_groups(ROOT)  # a chapter: its first page and the sections under it
+    groups = chapter_groups(ROOT)  # a chapter: its first page and the sections under it
     pages = [page.stem for group in groups for page in group]
     unknown = set(args.only) - set(pages)
     if unknown:

@@ -1,5 +1,5 @@
 """The instructor's tools: new_chapter (make new-chapter), the failure hints of
-make test / make preview, and the chapter discovery they share."""
+make test / make preview, and notebook outputs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import nbclient
 import nbformat
 import pytest
 
-from tools import chapters, hints, new_chapter, notebooks
-from tools import lint_chapters as lint
+from tools import book, hints, lint, new_chapter, notebooks
 
 TOC = """# Table of contents. A new chapter is a book/<name>.md notebook listed here.
 format: jb-book
@@ -27,17 +26,26 @@ chapters:
 def course(tmp_path: Path) -> Path:
     """A minimal copy of the course: configuration, toc, template and the regression chapter."""
     for name in ("_config.yml", "templates"):
-        source = chapters.ROOT / name
+        source = book.ROOT / name
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, tmp_path / name)
     (tmp_path / "_toc.yml").write_text(TOC, encoding="utf-8")
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n", encoding="utf-8")
-    shutil.copy(chapters.ROOT / "book" / "regression.md", tmp_path / "book" / "regression.md")
+    shutil.copy(book.ROOT / "book" / "regression.md", tmp_path / "book" / "regression.md")
     return tmp_path
 
 
 # --------------------------------------------------------------------------- new chapters
+
+
+def problems_of(course: Path, page: Path) -> list[lint.Problem]:
+    """The lint's remarks on a new chapter, and the book-wide ones (the copy of the regression
+    chapter is not checked: it follows the conventions of main, whatever they are now)."""
+    book_rules = {name for name, _ in lint.RULES["book"]}
+    return lint.lint(course, only=[page]) + lint.check(
+        lint.groups_of(course), course, only_rules=book_rules
+    )
 
 
 def test_new_chapter_is_created_listed_and_follows_the_conventions(course):
@@ -45,12 +53,12 @@ def test_new_chapter_is_created_listed_and_follows_the_conventions(course):
     assert path == course / "book" / "attention.md"
     text = path.read_text(encoding="utf-8")
     assert text.split("\n")[13] == "# Attention, at last"
-    assert f'git+{chapters.repository_url(course)}"' in text
+    assert f'git+{book.repository_url(course)}"' in text
     assert "{{" not in text
     toc = (course / "_toc.yml").read_text(encoding="utf-8")
     assert toc == TOC + "  - file: book/attention\n"  # appended, comments kept
-    assert chapters.toc_groups(course)[-1] == [path]
-    assert lint.lint_book(course) == []
+    assert book.chapter_groups(course)[-1] == [path]
+    assert problems_of(course, path) == []
     # and its paired notebook, as `make sync` writes it
     twin = path.with_suffix(".ipynb")
     assert twin.read_text(encoding="utf-8") == notebooks.paired_notebook_text(path)
@@ -74,9 +82,9 @@ def test_new_chapter_uses_the_repository_url_of_the_config(course):
 
 
 def test_two_new_chapters_have_distinct_glue_names_and_labels(course):
-    new_chapter.create("first_topic", "First", course)
-    new_chapter.create("second_topic", "Second", course)
-    assert lint.lint_book(course) == []  # includes the book-wide uniqueness rules
+    first = new_chapter.create("first_topic", "First", course)
+    second = new_chapter.create("second_topic", "Second", course)
+    assert problems_of(course, first) + problems_of(course, second) == []
 
 
 @pytest.mark.parametrize(
@@ -135,23 +143,6 @@ def test_new_chapter_runs_out_of_the_box(course, tmp_path_factory):
     assert not list(workdir.iterdir()), "the chapter must not write files"
 
 
-# --------------------------------------------------------------------------- chapter discovery
-
-
-def test_find_chapter_lists_the_chapters_when_the_name_is_wrong():
-    assert chapters.find_chapter("regression") == chapters.ROOT / "book" / "regression.md"
-    with pytest.raises(ValueError, match="Chapters: .*regression"):
-        chapters.find_chapter("regresion")
-    with pytest.raises(ValueError):
-        chapters.find_chapter("intro")  # a page, not a notebook
-
-
-def test_chapters_come_in_toc_order_and_skip_plain_pages():
-    found = chapters.chapters()
-    assert found[0].name == "regression.md"
-    assert all(p.name != "intro.md" for p in found)
-
-
 # --------------------------------------------------------------------------- failure hints
 
 TRACEBACK = """Notebook cell execution failed
@@ -168,7 +159,7 @@ Cell \x1b[0;32mIn[4], line 2\x1b[0m
 
 
 def test_nbval_hint_names_the_failing_line_of_the_md_file():
-    cell = chapters.parse(chapters.ROOT / "book" / "regression.md").code_cells[3]
+    cell = book.parse(book.ROOT / "book" / "regression.md").code_cells[3]
     hint = hints.nbval_hint("book/regression.md::Cell 3", TRACEBACK)
     line = cell.body_line + 1
     source_line = cell.source.split("\n")[1].strip()
@@ -178,7 +169,7 @@ def test_nbval_hint_names_the_failing_line_of_the_md_file():
 
 
 def test_nbval_hint_without_a_line_points_at_the_cell():
-    cell = chapters.parse(chapters.ROOT / "book" / "regression.md").code_cells[2]
+    cell = book.parse(book.ROOT / "book" / "regression.md").code_cells[2]
     hint = hints.nbval_hint("book/regression.md::Cell 2", "no traceback")
     assert hint.startswith(f"book/regression.md:{cell.body_line}:")
 
@@ -191,8 +182,8 @@ def test_nbval_hint_is_silent_for_other_tests(nodeid):
 
 
 def test_build_hint_for_a_failed_cell():
-    path = chapters.ROOT / "book" / "regression.md"
-    cell = chapters.parse(path).code_cells[4]
+    path = book.ROOT / "book" / "regression.md"
+    cell = book.parse(path).code_cells[4]
     log = (
         f"{path}: WARNING: Executing notebook failed: CellExecutionError [mystnb.exec]\n"
         "An error occurred while executing the following cell:\n------------------\n"

@@ -6,33 +6,57 @@
   :func:`chapters`, :func:`find_chapter`, read from ``_toc.yml`` with sphinx-external-toc (the
   parser Jupyter Book itself uses). A *chapter* is a MyST-markdown notebook: a ``.md`` file whose
   front matter is jupytext's and names a kernel (:func:`is_chapter`).
-- **What a chapter holds**: :func:`parse` splits it into cells exactly as jupytext does and keeps
-  the line where each starts in the ``.md`` file, so that every message can point at
-  ``book/<name>.md:<line>``. The MyST constructs (directives, roles, targets) come from the
-  markdown-it-py tokens of myst-parser, the parser the site is built with.
+- **What a chapter holds**: :func:`parse` splits it into cells with jupytext's own parser and
+  rules, and keeps the line where each starts in the ``.md`` file, so that every message can
+  point at ``book/<name>.md:<line>``. The MyST constructs of the markdown cells (directives,
+  roles, targets, comments, the words of the prose) come from the markdown-it-py tokens of
+  myst-parser, the parser the site is built with.
+- **What a chapter's outputs depend on** besides its own code: :func:`dependencies` (the
+  ``dlcourse`` modules whose names it uses, the pins, the seed knob); ``_ext/cache_rule.py``
+  re-executes a chapter when it changes.
 - **Whether the built site is current**: :func:`site_problem`.
 
 Every tool imports these; none reads ``_toc.yml`` or splits a chapter on its own.
+``python -m tools.book list`` prints the chapters, ``check NAME`` says whether there is one.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
+import hashlib
 import json
+import os
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from jupytext.myst import parse_directive_options
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 # `make book` touches this file after every successful build (see the Makefile).
 BUILT_STAMP = "_build/.book-built"
-CODE_CELL = "{code-cell}"
+CODE_CELL = "{code-cell}"  # jupytext's CODE_DIRECTIVE
 # Directives whose body is code or math, not prose with roles of its own.
-LITERAL_DIRECTIVES = {"code-block", "code", "literalinclude", "math", "raw", "glue:math"}
+LITERAL_DIRECTIVES = {
+    "code-block",
+    "code",
+    "sourcecode",
+    "literalinclude",
+    "math",
+    "raw",
+    "eval-rst",
+    "mermaid",
+    "glue:math",
+}
+# What a chapter's outputs depend on for every chapter: the pinned versions.
+PINS = ("requirements.txt", "pyproject.toml")
+# The seed knob (dlcourse.seed_everything reads it): another seed, other outputs.
+SEED_VARIABLE = "DLCOURSE_SEED"
+PACKAGE = "dlcourse"
 
 
 # ------------------------------------------------------------------------------ settings
@@ -54,7 +78,7 @@ def repository_url(root: Path = ROOT) -> str:
 def relative(path: Path | str, root: Path = ROOT) -> str:
     """``path`` relative to the repository root when it is inside it (for messages)."""
     try:
-        return str(Path(path).resolve().relative_to(root.resolve()))
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
 
@@ -91,6 +115,8 @@ def docname(path: Path | str, root: Path = ROOT) -> str:
 
 
 def _source(root: Path, name: str) -> Path:
+    if Path(name).suffix in (".md", ".ipynb"):
+        return root / name
     for suffix in (".md", ".ipynb"):
         if (root / f"{name}{suffix}").is_file():
             return root / f"{name}{suffix}"
@@ -103,15 +129,18 @@ def _site_map(root: Path):
     return parse_toc_yaml(root / "_toc.yml")
 
 
-def _children(site_map, name: str) -> list[str]:
-    from sphinx_external_toc.api import FileItem
+def _children(site_map, name: str, root: Path) -> list[str]:
+    from sphinx_external_toc.api import FileItem, GlobItem
 
-    return [
-        item
-        for tree in site_map[name].subtrees
-        for item in tree.items
-        if isinstance(item, FileItem | str)
-    ]
+    names: list[str] = []
+    for tree in site_map[name].subtrees:
+        for item in tree.items:
+            if isinstance(item, GlobItem):  # a pattern: the pages it matches, sorted
+                found = sorted({docname(p, root) for p in root.glob(f"{item}.md")})
+                names += [n for n in found if n != name]
+            elif isinstance(item, FileItem):
+                names.append(str(item))
+    return names
 
 
 def toc_groups(root: Path = ROOT) -> list[list[Path]]:
@@ -120,11 +149,11 @@ def toc_groups(root: Path = ROOT) -> list[list[Path]]:
     site_map = _site_map(root)
 
     def below(name: str) -> list[str]:
-        return [n for child in _children(site_map, name) for n in (str(child), *below(str(child)))]
+        return [n for child in _children(site_map, name, root) for n in (child, *below(child))]
 
     groups = [[_source(root, site_map.root.docname)]]
-    for top in _children(site_map, site_map.root.docname):
-        groups.append([_source(root, n) for n in (str(top), *below(str(top)))])
+    for top in _children(site_map, site_map.root.docname, root):
+        groups.append([_source(root, n) for n in (top, *below(top))])
     return groups
 
 
@@ -144,7 +173,9 @@ def unlisted_chapters(root: Path = ROOT) -> list[Path]:
     """Notebooks in ``book/`` that ``_toc.yml`` does not list (the site leaves them out)."""
     listed = {p.resolve() for p in toc_pages(root)}
     return [
-        p for p in sorted((root / "book").glob("*.md")) if is_chapter(p) and p.resolve() not in listed
+        p
+        for p in sorted((root / "book").glob("*.md"))
+        if is_chapter(p) and p.resolve() not in listed
     ]
 
 
@@ -177,11 +208,16 @@ def md_parser(extensions: tuple[str, ...] | None = None):
     return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
 
 
+MAGIC = re.compile(r"^(\s*)(%|!)")
+# Cell magics whose body is Python all the same.
+PYTHON_CELL_MAGICS = re.compile(r"^%%(time|timeit|capture)\b")
+
+
 @dataclass
 class Cell:
     """One cell of a chapter, with where it lies in the ``.md`` file (1-based lines)."""
 
-    kind: str  # "code" or "markdown"
+    kind: str  # "code", "markdown" or "raw"
     source: str
     line: int  # first line of the cell: for a code cell its ```{code-cell} fence
     body_line: int  # line of the first source line
@@ -200,13 +236,35 @@ class Cell:
         return "remove-cell" in self.tags
 
     def lines(self) -> list[tuple[int, str]]:
-        """(line number, text) of every source line."""
+        """(line number, text) of every source line (none for an empty cell)."""
+        if not self.source:
+            return []
         return [(self.body_line + i, text) for i, text in enumerate(self.source.split("\n"))]
+
+    @functools.cached_property
+    def python(self) -> str:
+        """A code cell's source as Python: IPython magics and shell lines become ``pass``
+        (line numbers kept); a cell magic other than ``%%time``-like ones gives ``""``."""
+        lines = self.source.split("\n")
+        if self.source.lstrip().startswith("%%"):
+            if not PYTHON_CELL_MAGICS.match(self.source.lstrip()):
+                return ""
+        return "\n".join(
+            m.group(1) + "pass" if (m := MAGIC.match(line)) else line for line in lines
+        )
+
+    @functools.cached_property
+    def tree(self) -> ast.Module | None:
+        """The code cell's syntax tree; None when it is not valid Python."""
+        try:
+            return ast.parse(self.python)
+        except SyntaxError:
+            return None
 
 
 @dataclass
 class Directive:
-    """A MyST directive outside the code cells: ```{name} argument, options and body."""
+    """A MyST directive in a markdown cell: ```{name} argument, options and body."""
 
     name: str
     argument: str
@@ -239,14 +297,30 @@ class Target:
 
 
 @dataclass
+class Solution:
+    """An exercise's solution: from its ``solution-start`` to its ``solution-end`` directive
+    (either is None when the markup does not pair up)."""
+
+    start: Directive | None
+    end: Directive | None
+
+    @property
+    def label(self) -> str:
+        return self.start.argument.split()[0] if self.start and self.start.argument else ""
+
+
+@dataclass
 class Chapter:
     path: Path
     text: str
     front_matter: dict | None
     cells: list[Cell]
-    directives: list[Directive]
-    roles: list[Role]
-    targets: list[Target]
+    directives: list[Directive] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    # (line, text) of the prose: the words outside code, maths, roles, comments, link targets
+    prose: list[tuple[int, str]] = field(default_factory=list)
+    comments: list[tuple[int, str]] = field(default_factory=list)  # MyST `% ...` lines
 
     @property
     def name(self) -> str:
@@ -262,77 +336,96 @@ class Chapter:
 
     @property
     def markdown_lines(self) -> list[tuple[int, str]]:
-        """(line number, text) of every line of prose (outside front matter and code cells)."""
+        """(line number, text) of every markdown line (outside front matter and code cells)."""
         return [line for cell in self.markdown_cells for line in cell.lines()]
 
+    @property
+    def setup_cell(self) -> Cell | None:
+        """The hidden Colab setup cell: the code cell that installs dlcourse in Colab."""
+        return next((c for c in self.code_cells if "google.colab" in c.source), None)
 
-def _strip_blank_lines(lines: list[str], start: int) -> tuple[list[str], int]:
-    """Drop leading and trailing blank lines (as jupytext does); return the new first line."""
-    while lines and not lines[0].strip():
-        lines, start = lines[1:], start + 1
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    return lines, start
+    def directives_named(self, *names: str) -> list[Directive]:
+        return [d for d in self.directives if d.name in names]
 
-
-def _fence(token) -> str:
-    return token.markup or "```"
+    @property
+    def solutions(self) -> list[Solution]:
+        """The ``solution-start`` ... ``solution-end`` blocks in page order, paired as
+        sphinx-exercise pairs them (an unpaired marker gets None for its partner)."""
+        blocks: list[Solution] = []
+        for d in self.directives_named("solution-start", "solution-end"):
+            if d.name == "solution-start":
+                blocks.append(Solution(d, None))
+            elif blocks and blocks[-1].start is not None and blocks[-1].end is None:
+                blocks[-1].end = d
+            else:
+                blocks.append(Solution(None, d))
+        return blocks
 
 
 def parse(path: Path | str, text: str | None = None) -> Chapter:
-    """Split a MyST-markdown notebook into cells as jupytext does, keeping line numbers, and
-    collect its directives, roles and targets from myst-parser's tokens."""
+    """Split a MyST-markdown notebook into cells as jupytext does (its parser, its rules),
+    keeping line numbers, and collect the MyST constructs of its markdown cells.
+
+    Raises jupytext's ``MystMetadataParsingError`` when a cell's options are not valid YAML.
+    """
+    from jupytext.myst import (
+        CODE_DIRECTIVE,
+        RAW_DIRECTIVE,
+        get_parser,
+        read_cell_metadata,
+        read_fenced_cell,
+        strip_blank_lines,
+    )
+
     path = Path(path)
     text = path.read_text(encoding="utf-8") if text is None else text
-    lines = text.split("\n")
-    tokens = md_parser().parse(text)
+    tokens = get_parser().parse(text + "\n")
+    lines = text.splitlines()
     meta = None
     md_start = 0
     if tokens and tokens[0].type == "front_matter":
-        meta = front_matter(text) or {}
+        try:
+            meta = yaml.safe_load(tokens[0].content) or {}
+        except yaml.YAMLError:
+            meta = {}
+        meta = meta if isinstance(meta, dict) else {}
         md_start = tokens[0].map[1]
+        tokens = tokens[1:]
 
     cells: list[Cell] = []
     md_meta: dict = {}
-    blocks: list = []  # the tokens outside code cells, to find directives, roles and targets
 
     def flush_markdown(end: int) -> None:
-        body, start = _strip_blank_lines(lines[md_start:end], md_start)
-        if body:
-            cells.append(
-                Cell(
-                    "markdown",
-                    "\n".join(body),
-                    start + 1,
-                    start + 1,
-                    start + len(body),
-                    dict(md_meta),
-                    len(cells),
-                )
-            )
+        joined = "\n".join(lines[md_start:end])
+        source = strip_blank_lines(joined)
+        if source:
+            first = md_start + 1 + len(joined) - len(joined.lstrip("\n"))
+            last = first + source.count("\n")
+            cells.append(Cell("markdown", source, first, first, last, md_meta, len(cells)))
 
     level = 0
-    for token in tokens[1:] if meta is not None else tokens:
+    for token in tokens:
         level += token.nesting
-        if token.map is None:
-            continue
-        if level != 0:  # inside a list, a quote, ...: only its prose matters below
-            if token.type in ("inline", "myst_target"):
-                blocks.append(token)
-            continue
-        if token.type == "fence" and token.info.startswith(CODE_CELL):
+        if level != 0:
+            continue  # a fence inside a list or a quote is not a cell (jupytext's rule)
+        kind = (
+            "code"
+            if token.info.startswith(CODE_DIRECTIVE)
+            else "raw"
+            if token.info.startswith(RAW_DIRECTIVE)
+            else None
+        )
+        if token.type == "fence" and kind:
             flush_markdown(token.map[0])
-            body, options = parse_directive_options(token.content, f"{path}:{token.map[0] + 1}")
-            content = token.content.split("\n")
-            if body and not body[0].strip():
-                body = body[1:]
-            offset = len(content) - 1 - len(body)  # option lines and the blank line after them
+            options, body = read_fenced_cell(token, len(cells), kind.capitalize())
+            n_content = len(token.content.splitlines())
+            first = token.map[0] + 2 + n_content - len(body)
             cells.append(
                 Cell(
-                    "code",
+                    kind,
                     "\n".join(body),
                     token.map[0] + 1,
-                    token.map[0] + 2 + offset,
+                    first,
                     token.map[1],
                     options or {},
                     len(cells),
@@ -341,75 +434,109 @@ def parse(path: Path | str, text: str | None = None) -> Chapter:
             md_meta, md_start = {}, token.map[1]
         elif token.type == "myst_block_break":
             flush_markdown(token.map[0])
-            try:
-                md_meta = json.loads(token.content) if token.content.strip() else {}
-            except json.JSONDecodeError:
-                md_meta = {}
+            md_meta = read_cell_metadata(token, len(cells))
             md_start = token.map[1]
-        else:
-            blocks.append(token)
     flush_markdown(len(lines))
 
-    markdown = [c for c in cells if c.kind == "markdown"]
+    chapter = Chapter(path, text, meta, cells)
+    for cell in chapter.markdown_cells:
+        _collect(chapter, md_parser().parse(cell.source), cell.body_line, cell)
+    chapter.prose.sort(key=lambda item: item[0])
+    return chapter
 
-    def cell_at(line: int) -> Cell:
-        return next((c for c in markdown if c.line <= line <= c.end_line), markdown[-1])
 
-    directives: list[Directive] = []
-    roles: list[Role] = []
-    targets: list[Target] = []
+def _collect(chapter: Chapter, tokens, first_line: int, cell: Cell) -> None:
+    """Directives, roles, targets, comments and prose of ``tokens`` (parsed from text that
+    starts on ``first_line``); the bodies of directives that hold prose are parsed in turn."""
+    for token in tokens:
+        if token.map is None:
+            continue
+        line = first_line + token.map[0]
+        if token.type in ("fence", "colon_fence") and token.info.startswith("{"):
+            name, _, argument = token.info[1:].partition("}")
+            body, options = _directive_body(token.content)
+            n_options = len(token.content.splitlines()) - len(body.splitlines())
+            directive = Directive(
+                name.strip(),
+                argument.strip(),
+                options,
+                body,
+                line,
+                line + 1 + max(n_options, 0),
+                first_line + token.map[1] - 1,
+                token.markup or "```",
+                cell,
+            )
+            chapter.directives.append(directive)
+            if directive.name not in LITERAL_DIRECTIVES:
+                _collect(chapter, md_parser().parse(body), directive.body_line, cell)
+        elif token.type == "myst_target":
+            chapter.targets.append(Target(token.content, line, cell))
+        elif token.type == "myst_line_comment":
+            for i, text in enumerate(token.content.split("\n")):
+                chapter.comments.append((line + i, text.strip()))
+        elif token.type == "inline":
+            _inline(chapter, token, line, cell)
 
-    def collect(tokens, first_line: int, cell: Cell | None) -> None:
-        """Directives, roles and targets of ``tokens`` (parsed from text that starts on
-        ``first_line``); directive bodies that hold prose are parsed in turn."""
-        for token in tokens:
-            if token.map is None:
-                continue
-            line = first_line + token.map[0]
-            owner = cell or cell_at(line)
-            if token.type in ("fence", "colon_fence") and token.info.startswith("{"):
-                if token.info.startswith(CODE_CELL):
-                    continue
-                name, _, argument = token.info[1:].partition("}")
-                body, options = _directive_body(token.content)
-                n_body = len(token.content.rstrip("\n").split("\n")) - len(body.split("\n"))
-                directive = Directive(
-                    name.strip(),
-                    argument.strip(),
-                    options,
-                    body,
-                    line,
-                    line + 1 + max(n_body, 0),
-                    first_line + token.map[1] - 1,
-                    _fence(token),
-                    owner,
-                )
-                directives.append(directive)
-                if directive.name not in LITERAL_DIRECTIVES:
-                    collect(md_parser().parse(body), directive.body_line, owner)
-            elif token.type == "myst_target":
-                targets.append(Target(token.content, line, owner))
-            elif token.type == "inline":
-                row = line
-                for child in token.children or []:
-                    if child.type == "myst_role":
-                        roles.append(Role(child.meta.get("name", ""), child.content, row, owner))
-                    row += child.content.count("\n") if child.type == "text" else 0
-                    row += child.type in ("softbreak", "hardbreak")
 
-    collect(blocks, 1, None)
-    return Chapter(path, text, meta, cells, directives, roles, targets)
+def _inline(chapter: Chapter, token, line: int, cell: Cell) -> None:
+    """Roles and prose of an inline token, each with its line: the children are found in
+    the token's source in order (markdown-it does not give them lines of their own)."""
+    raw = token.content
+    pos = 0
+    words: dict[int, list[str]] = {}
+    in_autolink = False
+
+    def find(needle: str) -> int:
+        """Where ``needle`` starts at or after ``pos`` (``pos`` itself when not found)."""
+        at = raw.find(needle, pos) if needle else -1
+        return at if at >= 0 else pos
+
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("softbreak", "hardbreak"):
+            pos = find("\n") + 1
+        elif kind == "text":
+            at = find(child.content)
+            if not in_autolink:
+                words.setdefault(line + raw.count("\n", 0, at), []).append(child.content)
+            pos = at + len(child.content) if raw.startswith(child.content, at) else pos
+        elif kind == "link_open":
+            in_autolink = child.markup in ("autolink", "linkify")
+        elif kind == "link_close":
+            in_autolink = False
+        elif kind == "myst_role":
+            name = child.meta.get("name", "")
+            match = re.compile(r"\{" + re.escape(name) + r"\}(`+)").search(raw, pos)
+            at = match.start() if match else pos
+            chapter.roles.append(Role(name, child.content, line + raw.count("\n", 0, at), cell))
+            if match:
+                close = raw.find(match.group(1), match.end())
+                pos = close + len(match.group(1)) if close >= 0 else match.end()
+        elif kind in ("code_inline", "math_inline", "math_inline_double", "html_inline"):
+            opening = child.content if kind == "html_inline" else child.markup
+            at = raw.find(opening, pos) if opening else -1
+            if at >= 0:
+                if kind == "html_inline":
+                    pos = at + len(opening)
+                else:
+                    close = raw.find(opening, at + len(opening))
+                    pos = close + len(opening) if close >= 0 else at + len(opening)
+    for row, parts in words.items():
+        chapter.prose.append((row, " ".join(parts)))
 
 
 def _directive_body(content: str) -> tuple[str, dict]:
     """A directive's body and its options (``:key: value`` lines or a ``---`` YAML block)."""
+    from jupytext.myst import parse_directive_options
+
     try:
         body, options = parse_directive_options(content, "")
     except Exception:  # noqa: BLE001 - malformed options: the lint reports the directive
         return content, {}
     if body and not body[0].strip():
         body = body[1:]
-    return "\n".join(body), options or {}
+    return "\n".join(body), options if isinstance(options, dict) else {}
 
 
 def code_cell_line(path: Path | str, index: int) -> int | None:
@@ -418,14 +545,151 @@ def code_cell_line(path: Path | str, index: int) -> int | None:
     return code[index].body_line if 0 <= index < len(code) else None
 
 
+# ------------------------------------------------------------------------------ dependencies
+
+
+def package_modules(root: Path = ROOT) -> dict[str, Path]:
+    """``dlcourse``'s module files by module name (``"training"``, ..., ``"__init__"``)."""
+    return {p.stem: p for p in sorted((root / PACKAGE).glob("*.py"))}
+
+
+def _imported_modules(tree: ast.AST, modules: dict[str, Path]) -> set[str]:
+    """The package's modules that a module imports (absolute or relative imports)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == PACKAGE and len(parts) > 1:
+                    found.add(parts[1])
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.split(".")[0] == PACKAGE:
+                parts = node.module.split(".")
+            elif node.level == 1:
+                parts = [PACKAGE, *(node.module.split(".") if node.module else [])]
+            else:
+                continue
+            if len(parts) > 1:
+                found.add(parts[1])
+            else:  # from dlcourse import utils
+                found |= {a.name for a in node.names if a.name in modules}
+    return found & set(modules)
+
+
+def _package_index(root: Path) -> tuple[dict[str, str], dict[str, set[str]], str]:
+    """What :func:`chapter_dependencies` needs to know about ``dlcourse``: the module that
+    defines each name ``__init__`` exports, the modules each module imports, and the code of
+    ``__init__`` other than imports (what every ``import dlcourse`` runs)."""
+    files = package_modules(root)
+    return _index(tuple((name, path, path.stat().st_mtime_ns) for name, path in files.items()))
+
+
+@functools.lru_cache(maxsize=4)
+def _index(files: tuple[tuple[str, Path, int], ...]):
+    modules = {name: path for name, path, _ in files}
+    trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in modules.items()}
+    init = trees.get("__init__", ast.Module(body=[], type_ignores=[]))
+    exported: dict[str, str] = {}
+    setup = []
+    for node in init.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            module = parts[1] if node.level == 0 and len(parts) > 1 else parts[0]
+            for alias in node.names:
+                exported[alias.asname or alias.name] = module
+        elif isinstance(node, ast.Import):
+            continue
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        else:
+            setup.append(ast.unparse(node))
+    imports = {name: _imported_modules(tree, modules) for name, tree in trees.items()}
+    return exported, imports, "\n".join(setup)
+
+
+def dlcourse_uses(chapter: Chapter) -> set[str]:
+    """The names the chapter takes from ``dlcourse``: ``dlcourse.<name>`` (under any alias
+    of the package), ``from dlcourse import <name>``, ``from dlcourse.<module> import ...``
+    and ``import dlcourse.<module>`` (a module's name stands for the whole module)."""
+    aliases = {PACKAGE}
+    names: set[str] = set()
+    trees = [cell.tree for cell in chapter.code_cells if cell.tree is not None]
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    parts = alias.name.split(".")
+                    if parts[0] == PACKAGE:
+                        aliases.add(alias.asname or PACKAGE)
+                        names.update(parts[1:2])
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                parts = node.module.split(".")
+                if parts[0] == PACKAGE:
+                    names.update(parts[1:2] or [a.name for a in node.names])
+    for tree in trees:
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
+                names.add(node.attr)
+    return names
+
+
+def chapter_dependencies(chapter: Chapter | Path, root: Path = ROOT) -> list[Path]:
+    """The ``dlcourse`` module files whose code the chapter runs: the modules that define the
+    names it uses and, recursively, the modules those import. A name ``__init__`` does not
+    export (a module attribute such as ``__version__``) counts as ``__init__``."""
+    if not isinstance(chapter, Chapter):
+        chapter = parse(chapter)
+    modules = package_modules(root)
+    if not modules:
+        return []
+    exported, imports, _ = _package_index(root)
+    todo = set()
+    for name in dlcourse_uses(chapter):
+        todo.add(name if name in modules else exported.get(name, "__init__"))
+    seen: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in seen or module not in modules:
+            continue
+        seen.add(module)
+        todo |= imports.get(module, set())
+    return [modules[name] for name in sorted(seen)]
+
+
+def dependencies(chapter: Chapter | Path, root: Path = ROOT) -> dict[str, str]:
+    """What a chapter's outputs depend on besides its own code, each with a digest of its
+    content: the pins, the ``dlcourse`` modules it runs (:func:`chapter_dependencies`), the
+    package's own setup code in ``__init__`` and the seed knob ``DLCOURSE_SEED``."""
+    found = {}
+    for path in [root / name for name in PINS] + chapter_dependencies(chapter, root):
+        if path.is_file():
+            found[relative(path, root)] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    if (root / PACKAGE / "__init__.py").is_file():
+        setup = _package_index(root)[2].encode()
+        found[f"{PACKAGE}/__init__.py setup code"] = hashlib.sha256(setup).hexdigest()[:16]
+    found[SEED_VARIABLE] = os.environ.get(SEED_VARIABLE, "").strip() or "0"  # as dlcourse reads it
+    return found
+
+
+def dependency_key(chapter: Chapter | Path, root: Path = ROOT) -> str:
+    """One hash of :func:`dependencies`: it changes when any of them does."""
+    text = json.dumps(dependencies(chapter, root), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
 # ------------------------------------------------------------------------------ the site
 
 
 def site_inputs(root: Path = ROOT) -> list[Path]:
     """Every file the built site depends on: the pages, the book's settings, the helper
     package the chapters import, the site's extension and static files, the pins."""
-    files = [*toc_pages(root), root / "_toc.yml", root / "_config.yml", root / "requirements.txt"]
-    for folder in ("dlcourse", "_ext", "_static"):
+    files = [*toc_pages(root), root / "_toc.yml", root / "_config.yml"]
+    files += [root / name for name in PINS]
+    for folder in (PACKAGE, "_ext", "_static"):
         files += sorted(p for p in (root / folder).rglob("*") if p.is_file())
     return [f for f in files if f.exists() and "__pycache__" not in f.parts]
 
@@ -444,3 +708,39 @@ def site_problem(root: Path = ROOT) -> str | None:
     if newest.stat().st_mtime > stamp.stat().st_mtime:
         return f"{relative(newest, root)} changed after the last `make book`: run `make book`"
     return None
+
+
+# ------------------------------------------------------------------------------ command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``list``: the chapters; ``check NAME``: is there such a chapter (for ``CHAPTER=``);
+    ``site``: is the built site current; ``deps NAME``: what the chapter's outputs depend on."""
+    args = sys.argv[1:] if argv is None else argv
+    command, rest = (args[0], args[1:]) if args else ("", [])
+    if command == "list":
+        for page in chapters():
+            print(relative(page))
+        return 0
+    if command in ("check", "deps"):
+        name = rest[0].strip() if rest else ""
+        try:
+            path = find_chapter(name)
+        except ValueError as err:
+            print(
+                f"CHAPTER={name}: {err} Use the file name without book/ and .md.", file=sys.stderr
+            )
+            return 2
+        if command == "deps":
+            print(json.dumps(dependencies(path), indent=2))
+        return 0
+    if command == "site":
+        problem = site_problem()
+        print(problem or "_build/html is up to date")
+        return 1 if problem else 0
+    print("usage: python -m tools.book list | check NAME | deps NAME | site", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """Refuse notebooks (``.ipynb``) that carry outputs: the site makes its own.
 
-Usage: ``python tools/check_notebook_outputs.py [--fix] [NOTEBOOK ...]`` (default:
+Usage: ``python -m tools.check_notebook_outputs [--fix] [NOTEBOOK ...]`` (default:
 ``book/*.ipynb``); ``--fix`` clears the outputs in place.
 The pre-commit hook ``no-notebook-outputs`` runs it on the notebooks being committed.
 Outputs in git make diffs unreadable, bloat the repository and go stale; the chapters'
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # (standard library only: no tools.book)
 
 
 def cells_with_outputs(path: Path) -> list[int]:
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(
             "Commit notebooks without outputs: clear them with\n"
-            "  python tools/check_notebook_outputs.py --fix <notebook>\n"
+            "  python -m tools.check_notebook_outputs --fix <notebook>\n"
             "(or in Jupyter: Edit > Clear Outputs of All Cells, then save)."
         )
     return 1 if bad else 0

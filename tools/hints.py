@@ -3,7 +3,7 @@
 nbval names a failing cell by its number ("book/cnn.md::Cell 7") and myst-nb by its
 source; an instructor wants the line of the ``.md`` file to go to. These helpers find
 it. ``conftest.py`` prints :func:`nbval_hint` after a failed ``make test`` and
-``tools/preview.py`` prints :func:`build_hint` after a failed ``make preview``.
+``python -m tools.preview`` prints :func:`build_hint` after a failed ``make preview``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tools.chapters import ROOT, Cell, parse, relative
+from tools.book import ROOT, Cell, parse, relative
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # IPython names the cell being run "Cell In[7]" and gives the line inside it

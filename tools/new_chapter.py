@@ -2,7 +2,7 @@
 
 Usage (``make new-chapter NAME=attention TITLE="Attention"`` runs this)::
 
-    python tools/new_chapter.py attention "Attention"
+    python -m tools.new_chapter attention "Attention"
 
 The new ``book/<name>.md`` already follows every convention of the course (front
 matter, hidden Colab setup cell, imports, a glued number, hidden asserts, an exercise
@@ -18,12 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
-if __package__ in (None, ""):  # run as a script: python tools/new_chapter.py
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tools.chapters import ROOT, repository_url, toc_files
+from tools import book
+from tools.book import ROOT
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_NAME = 40
@@ -59,7 +55,7 @@ def check_name(name: str, root: Path = ROOT) -> None:
                 f"book/{name}{suffix} already exists: choose another NAME, or edit that chapter "
                 f"(and check it with: make test CHAPTER={name})"
             )
-    if (root / "book" / f"{name}.md") in toc_files(root):
+    if (root / "book" / f"{name}.md") in book.toc_pages(root):
         raise ChapterError(
             f"_toc.yml already lists book/{name}: remove that line or choose another NAME"
         )
@@ -81,7 +77,7 @@ def render(name: str, title: str, root: Path = ROOT) -> str:
         "NAME": name,
         "LABEL": name.replace("_", "-"),
         "TITLE": title,
-        "REPOSITORY_URL": repository_url(root),
+        "REPOSITORY_URL": book.repository_url(root),
     }
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)
@@ -94,32 +90,24 @@ def render(name: str, title: str, root: Path = ROOT) -> str:
 
 
 def add_to_toc(name: str, root: Path = ROOT) -> None:
-    """Append ``- file: book/<name>`` as the last chapter of _toc.yml, keeping its comments."""
+    """Append ``- file: book/<name>`` as the last chapter of _toc.yml, keeping its comments,
+    indented like the entries already there; undone unless the toc then ends with it."""
     toc_path = root / "_toc.yml"
     original = toc_path.read_text(encoding="utf-8")
-    toc = yaml.safe_load(original) or {}
-    chapters = toc.get("chapters")
-    if chapters is None and toc.get("parts"):
-        chapters = toc["parts"][-1].get("chapters")
-    if not chapters:
-        raise ChapterError(
-            "_toc.yml has no chapters list to add to; add `- file: book/<name>` by hand"
-        )
-    # indent the new entry like the existing chapter entries
-    first = str(chapters[0]["file"])
-    match = re.search(rf"^(\s*)- file: {re.escape(first)}\s*$", original, re.MULTILINE)
-    indent = match.group(1) if match else "  "
-    new_text = original.rstrip("\n") + f"\n{indent}- file: book/{name}\n"
-    new_toc = yaml.safe_load(new_text)
-    new_chapters = new_toc.get("chapters") or new_toc["parts"][-1]["chapters"]
-    if [c.get("file") for c in new_chapters] != [c.get("file") for c in chapters] + [
-        f"book/{name}"
-    ]:
+    entries = re.findall(r"^(\s*)- file: ", original, re.MULTILINE)
+    indent = min(entries, key=len) if entries else "  "
+    line = f"{indent}- file: book/{name}"
+    toc_path.write_text(original.rstrip("\n") + f"\n{line}\n", encoding="utf-8")
+    try:
+        added = book.toc_groups(root)[-1] == [root / "book" / f"{name}.md"]
+    except Exception:  # noqa: BLE001 - sphinx-external-toc refused the new toc
+        added = False
+    if not added:
+        toc_path.write_text(original, encoding="utf-8")
         raise ChapterError(
             f"could not add book/{name} to _toc.yml automatically: add the line "
-            f"`{indent}- file: book/{name}` to its chapters by hand"
+            f"`{line}` to its chapters by hand"
         )
-    toc_path.write_text(new_text, encoding="utf-8")
 
 
 def create(name: str, title: str, root: Path = ROOT) -> Path:

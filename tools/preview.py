@@ -2,12 +2,11 @@
 
 Usage (``make preview CHAPTER=<name>`` runs this)::
 
-    python tools/preview.py <name>
+    python -m tools.preview <name>
 
-The build re-executes only the chapters whose code changed since the last build:
-the others come from the execution cache (``_build/.jupyter_cache``). The cache is
-cleared only when ``dlcourse/``, ``requirements.txt`` or ``pyproject.toml`` changed
-(see the Makefile's ``book`` target), since then every chapter's outputs may change.
+The build re-executes only the chapters whose code changed since the last build, or whose
+``dlcourse`` modules, pins or seed changed (``_ext/cache_rule.py``); the others come from the
+execution cache (``_build/.jupyter_cache``). The report names the pages that ran, and why.
 """
 
 from __future__ import annotations
@@ -19,15 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: python tools/preview.py
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tools.chapters import ROOT, find_chapter, relative, toc_files
+from tools import book, lint
+from tools.book import ROOT, relative
 from tools.hints import build_hint, strip_ansi
-from tools.lint_chapters import lint_book
 
 EXECUTED = re.compile(r"^(?P<path>\S+\.md): Executing notebook")
 FROM_CACHE = re.compile(r"^(?P<path>\S+\.md): Using cached notebook")
+RULE = re.compile(r"cache rule: (?P<path>\S+\.md) runs again: (?P<why>.*)$")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,21 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     page = None
     if name:
         try:
-            page = find_chapter(name, ROOT)
+            page = book.find_chapter(name, ROOT)
         except ValueError as err:
             print(f"make preview: {err}", file=sys.stderr)
             return 2
-        if page not in toc_files(ROOT):
+        if page not in book.toc_pages(ROOT):
             print(
                 f"make preview: book/{name}.md is not in _toc.yml, so the site leaves it out. "
                 f"Add the line `  - file: book/{name}` to _toc.yml.",
                 file=sys.stderr,
             )
             return 2
-
-    if page is not None:
         # The lint is quick, and catches some build failures (a mistyped glue name) sooner.
-        remarks = lint_book(ROOT, only=[page])
+        remarks = lint.lint(ROOT, only=[page])
         if remarks:
             print(f"The chapter lint has {len(remarks)} remark(s) (`make test` fails on them):")
             for remark in remarks:
@@ -73,15 +68,15 @@ def main(argv: list[str] | None = None) -> int:
 
     executed = sorted({relative(Path(m["path"])) for m in map(EXECUTED.match, lines) if m})
     cached = sorted({relative(Path(m["path"])) for m in map(FROM_CACHE.match, lines) if m})
+    reasons = {m["path"]: m["why"] for m in map(RULE.search, lines) if m}
     print()
     print(f"make preview: build {'failed' if status else 'finished'} in {seconds:.0f} s.")
     print(f"  re-executed: {', '.join(executed) or 'none'}")
+    for path, why in sorted(reasons.items()):
+        print(f"    {path}: {why}")
     if cached:
         print(f"  re-read, outputs from the execution cache: {', '.join(cached)}")
-    if "clearing the execution cache" in log:
-        print("  (a first build, or dlcourse/ or the requirements changed: every chapter ran)")
-    else:
-        print("  every other page: unchanged since the last build")
+    print("  every other page: unchanged since the last build")
     if status:
         print(build_hint(log, ROOT))
         return status
@@ -89,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The site: {relative(ROOT / '_build/html/index.html')}")
         return 0
     html = ROOT / "_build" / "html" / "book" / f"{name}.html"
-    if relative(page) not in executed + cached and "clearing the execution cache" not in log:
+    if relative(page) not in executed + cached:
         print(f"  ({relative(page)} did not change since the last build: the page is as it was.)")
     print(f"Your page: {relative(html)}")
     print(f"  open file://{html} in a browser, or run `make serve` and open")
