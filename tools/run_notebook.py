@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -32,6 +33,21 @@ def kernel_python() -> str:
     return KernelSpecManager().get_kernel_spec("python3").argv[0]
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a live process (Linux ``/proc``), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def _kernel_pid(client: nbclient.NotebookClient) -> int | None:
+    provisioner = getattr(client.km, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    return getattr(process, "pid", None) or getattr(provisioner, "pid", None)
+
+
 def run(path: Path, until: int | None, timeout: int) -> dict:
     nb = nbformat.read(path, as_version=4)
     if until is not None:
@@ -44,32 +60,21 @@ def run(path: Path, until: int | None, timeout: int) -> dict:
     )
     start = time.perf_counter()
     result: dict = {"ok": True}
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as err:
-        index = next(
-            (
-                i
-                for i, cell in enumerate(nb.cells)
-                if cell.cell_type == "code"
-                and any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-                and "raises-exception" not in cell.metadata.get("tags", [])
-            ),
-            None,
-        )
-        error = (
-            next((o for o in nb.cells[index].outputs if o.get("output_type") == "error"), {})
-            if index is not None
-            else {}
-        )
-        result = {
-            "ok": False,
-            "cell": index,
-            "ename": error.get("ename", getattr(err, "ename", "")),
-            "evalue": error.get("evalue", getattr(err, "evalue", str(err))),
-            "traceback": [ANSI.sub("", line) for line in error.get("traceback", [])],
-            "source": nb.cells[index].source if index is not None else "",
-        }
+    with client.setup_kernel():
+        try:
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+        except nbclient.exceptions.CellExecutionError as err:
+            error = next((o for o in cell.outputs if o.get("output_type") == "error"), {})
+            result = {
+                "ok": False,
+                "cell": index,
+                "ename": error.get("ename", getattr(err, "ename", "")),
+                "evalue": error.get("evalue", getattr(err, "evalue", str(err))),
+                "traceback": [ANSI.sub("", line) for line in error.get("traceback", [])],
+                "source": cell.source,
+            }
+        result["kernel_cpu"] = cpu_seconds(_kernel_pid(client))
     result["seconds"] = round(time.perf_counter() - start, 1)
     nbformat.write(nb, path.with_suffix(".out.ipynb"))
     return result

@@ -15,8 +15,8 @@
    fast through a proxy that refuses connections), which must stop at its first data cell
    with ``dlcourse.DataError`` and a short traceback.
 
-Usage: ``python tools/standalone.py [CHAPTER ...] [--keep]``. Prints one line per notebook
-(wall and CPU seconds, CPU of the kernel included) and exits 1 when any fails.
+Usage: ``python tools/standalone.py [CHAPTER ...] [--keep] [--venv DIR]``. Prints one line per
+notebook (wall seconds, and the CPU seconds of its kernel) and exits 1 when any fails.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -107,22 +108,30 @@ def constraints(path: Path) -> Path:
     return path
 
 
-def make_environment(work: Path) -> Path:
-    """A fresh virtual environment with the Colab packages and the dlcourse wheel."""
+def make_environment(work: Path, reuse: Path | None = None) -> Path:
+    """A fresh virtual environment with the Colab packages and the dlcourse wheel (or, with
+    ``reuse``, that existing one, with the wheel installed again: for working on a notebook).
+
+    pip runs isolated (``-I``) in ``work``: from the checkout, it would take the editable
+    ``dlcourse.egg-info`` there for an installed dlcourse and skip the wheel."""
     wheel = build_wheel(work / "wheel")
-    venv = work / "venv"
-    base = getattr(sys, "_base_executable", sys.executable)
-    _run([base, "-m", "venv", str(venv)])
+    venv = reuse or work / "venv"
     python = venv / "bin" / "python"
-    _run([python, "-m", "pip", "install", "--quiet", "-c", str(constraints(work / "c.txt")),
-          *colab_requirements(), str(wheel)])  # fmt: skip
-    installed = {
-        _normal(line.split("==")[0])
-        for line in _run([python, "-m", "pip", "freeze"]).stdout.splitlines()
-    }
+    if not python.exists():
+        base = getattr(sys, "_base_executable", sys.executable)
+        _run([base, "-m", "venv", str(venv)], cwd=work)
+        _run([python, "-I", "-m", "pip", "install", "--quiet", "--no-compile", "-c", str(constraints(work / "c.txt")),
+              *colab_requirements()], cwd=work)  # fmt: skip
+    _run([python, "-I", "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
+          str(wheel)], cwd=work)  # fmt: skip
+    _run([python, "-I", "-m", "pip", "check"], cwd=work)  # the wheel's requirements are met
+    frozen = _run([python, "-I", "-m", "pip", "freeze"], cwd=work).stdout.splitlines()
+    installed = {_normal(re.match(r"[\w.-]+", line)[0]) for line in frozen if line.strip()}
     present = sorted(installed & set(FORBIDDEN))
     if present:
         raise SystemExit(f"the student environment must not have {', '.join(present)}")
+    if "dlcourse" not in installed:
+        raise SystemExit("the dlcourse wheel did not install into the student environment")
     return python
 
 
@@ -169,7 +178,10 @@ def run_alone(
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         return {"ok": False, "ename": "driver", "evalue": proc.stderr[-2000:]}, wall, cpu
-    return json.loads(lines[-1]), wall, cpu
+    result = json.loads(lines[-1])
+    # The kernel's own CPU time, read before it shut down (else the driver's and its
+    # children's, which includes the kernel when jupyter_client reaped it).
+    return result, wall, result.get("kernel_cpu") or cpu
 
 
 def describe_failure(result: dict, notebook: nbformat.NotebookNode) -> str:
@@ -198,6 +210,11 @@ def _exercises_start(nb: nbformat.NotebookNode) -> int:
 def _code_before_exercises(nb: nbformat.NotebookNode) -> list[str]:
     cells = nb.cells[: _exercises_start(nb)]
     return [c.source for c in cells if c.cell_type == "code" and not notebooks.is_answer_cell(c)]
+
+
+def _ran(result: dict, nb: nbformat.NotebookNode) -> str | None:
+    """Why a notebook did not run to the end (None when it did)."""
+    return None if result.get("ok") else "FAILED at " + describe_failure(result, nb)
 
 
 def first_data_cell(nb: nbformat.NotebookNode) -> int | None:
@@ -231,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*", help="chapter names (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="notebooks run at the same time (default 2)"
+    )
+    parser.add_argument(
+        "--venv", type=Path, help="reuse (or create and keep) this student environment"
+    )
     args = parser.parse_args(argv)
 
     problem = notebooks.launch_problem()
@@ -248,33 +271,19 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter()
     try:
         start = time.perf_counter()
-        python = make_environment(work)
+        python = make_environment(work, args.venv.resolve() if args.venv else None)
         print(f"student environment ({', '.join(COLAB)} and the dlcourse wheel) in "
               f"{time.perf_counter() - start:.0f} s: {python.parent.parent}")  # fmt: skip
         env = student_env(work, data)
+        jobs = []  # (label, notebook, folder, environment, cells to run, check of the result)
         for md in chapters:
-            name = md.stem
             launch = nbformat.read(notebooks.launch_path(md), as_version=4)
-            result, wall, cpu = run_alone(python, launch, name, work / "run" / name, env)
-            runs += 1
-            status = "ok" if result.get("ok") else "FAILED at " + describe_failure(result, launch)
-            print(f"{name:18s} {wall:6.0f} s wall {cpu:6.0f} s CPU  {status}", flush=True)
-            if not result.get("ok"):
-                failures.append(f"{name}: {status}")
+            jobs.append((md.stem, launch, work / "run" / md.stem, env, None, _ran))
             student = notebooks.student_notebook(launch)
             if _code_before_exercises(student) != _code_before_exercises(launch):
                 until = _exercises_start(student)
-                result, wall, cpu = run_alone(
-                    python, student, name, work / "student" / name, env, until=until
-                )
-                runs += 1
-                status = (
-                    "ok" if result.get("ok") else "FAILED at " + describe_failure(result, student)
-                )
-                print(f"{name + ' (student)':18s} {wall:6.0f} s wall {cpu:6.0f} s CPU  {status}")
-                if not result.get("ok"):
-                    failures.append(f"{name} (student notebook, up to the exercises): {status}")
-
+                folder = work / "student" / md.stem
+                jobs.append((f"{md.stem} (student)", student, folder, env, until, _ran))
         mnist = next(
             (md for md in notebooks.chapter_sources()
              if first_data_cell(nbformat.read(notebooks.launch_path(md), as_version=4))
@@ -283,23 +292,29 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         if mnist is not None:
             launch = nbformat.read(notebooks.launch_path(mnist), as_version=4)
-            empty = work / "empty-data"
-            empty.mkdir()
-            offline = student_env(work, str(empty))
+            (work / "empty-data").mkdir()
+            offline = student_env(work, str(work / "empty-data"))
             for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
                 offline[key] = NO_NETWORK
             for key in ("NO_PROXY", "no_proxy"):
                 offline.pop(key, None)
             until = first_data_cell(launch) + 1
+            label = f"{mnist.stem} offline"
+            jobs.append((label, launch, work / "offline", offline, until, check_offline))
+
+        def run(job):
+            label, nb, folder, job_env, until, check = job
             result, wall, cpu = run_alone(
-                python, launch, mnist.stem, work / "offline", offline, until=until
+                python, nb, label.split()[0], folder, job_env, until=until
             )
-            runs += 1
-            why = check_offline(result, launch)
-            status = "ok (stops at its first data cell with DataError)" if why is None else why
-            print(f"{mnist.stem + ' offline':18s} {wall:6.0f} s wall {cpu:6.0f} s CPU  {status}")
-            if why:
-                failures.append(f"{mnist.stem} without data and network: {why}")
+            return label, check(result, nb), wall, cpu
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            for label, why, wall, cpu in pool.map(run, jobs):
+                runs += 1
+                print(f"{label:20s} {wall:5.0f} s wall {cpu:5.0f} s CPU  {why or 'ok'}", flush=True)
+                if why:
+                    failures.append(f"{label}: {why}")
     finally:
         if args.keep:
             print(f"kept {work}")
