@@ -487,17 +487,25 @@ def test_launch_and_download_notebooks_open_folded_solutions(built, md):
     assert download.read_bytes() == nbtools.launch_path(md).read_bytes()
 
 
-@by_chapter
-def test_student_notebook_has_an_answer_cell_for_each_solution(built, md, tmp_path):
+@pytest.fixture(scope="module")
+def students(built, tmp_path_factory) -> Path:
+    """The student notebooks, as `make student` writes them."""
+    out = tmp_path_factory.mktemp("student")
     result = subprocess.run(
-        [sys.executable, "-m", "tools.notebooks", "student", str(tmp_path)],
+        [sys.executable, "-m", "tools.notebooks", "student", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    student = nbformat.read(tmp_path / f"{md.stem}.ipynb", as_version=4)
+    return out
+
+
+@by_chapter
+def test_student_notebook_has_an_answer_cell_for_each_solution(students, md):
+    student = nbformat.read(students / f"{md.stem}.ipynb", as_version=4)
+    nbformat.validate(student)
     assert not any(nbtools.is_solution(c) for c in student.cells)
     answers = [c for c in student.cells if nbtools.is_answer_cell(c)]
     assert len(answers) == _solutions_in_source(md)
