@@ -15,7 +15,7 @@ notebook**: the chapter rendered for Jupyter, with no MyST-only syntax left.
   in ``_config.yml``), definition lists bullet lists; ``(label)=`` targets, ``%`` comments
   and directive options go; ``literalinclude`` becomes the included code;
 - cells tagged ``remove-cell`` (the authors' checks and glue) are dropped, except the Colab
-  setup cell; ``hide-input`` and ``remove-input`` cells keep their code, folded.
+  setup cell; ``hide-input``, ``remove-input`` and ``hide-cell`` cells keep their code, folded.
 
 The launch notebooks are build products: ``make book`` renders them at the end of the build
 (``_ext/launch_notebooks.py``) into ``_build/launch/book/<name>.ipynb`` and over the page's
@@ -56,7 +56,7 @@ SITE_RECORD = "site.json"  # _build/launch/site.json: what the renderer read fro
 GLUE_PREFIX = "application/papermill.record/"
 SOLUTION_TAG = "solution"
 # Tags whose cells keep their code in the notebook but show it folded.
-FOLDED_INPUT_TAGS = {"hide-input", "remove-input"}
+FOLDED_INPUT_TAGS = {"hide-input", "remove-input", "hide-cell"}
 ADMONITIONS = {
     "note": "Note",
     "warning": "Warning",
