@@ -93,8 +93,16 @@ def _run(cmd: list, **kwargs) -> subprocess.CompletedProcess:
 
 
 def build_wheel(out: Path) -> Path:
+    """The dlcourse wheel, built from a copy of its sources (setuptools would leave a
+    ``build/`` folder in the checkout)."""
+    source = out / "source"
+    shutil.copytree(
+        ROOT / "dlcourse", source / "dlcourse", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-          "--wheel-dir", str(out), str(ROOT)])  # fmt: skip
+          "--wheel-dir", str(out), str(source)], cwd=out)  # fmt: skip
     (wheel,) = out.glob("dlcourse-*.whl")
     return wheel
 
