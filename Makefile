@@ -2,7 +2,8 @@
 #   make book   build the executed site into _build/html
 #   make test   unit tests for dlcourse + every chapter run by nbval, browser checks of the site
 #   make bench  time each chapter and a warm rebuild against the budgets
-#   make sync   regenerate the paired book/*.ipynb from the chapters' .md (after editing a chapter)
+#   make sync   (re)render the launch notebooks (_build/launch) from a current build
+#   make venv   install only (the student's local entry point); make lab: JupyterLab on book/
 # They create .venv from requirements.txt first when needed.
 
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
@@ -14,6 +15,10 @@ WORKERS ?= auto
 PORT    ?= 8000
 BOOK_ARGS ?=
 BENCH_ARGS ?=
+LAB_ARGS ?=
+LAUNCH_ARGS ?=
+LAB_STAMP := $(VENV)/.installed-lab
+JUPYTERLAB := jupyterlab==4.6.6
 
 # The book's execution cache (jupyter-cache) re-runs a chapter when its code changes;
 # _ext/cache_rule.py also re-runs it when the dlcourse modules it uses, the pins
@@ -26,15 +31,18 @@ BENCH_ARGS ?=
 RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND= \
 	PYTHONPATH=$(CURDIR)
 
-.PHONY: help venv book test bench bench-seeds sync student serve clean distclean
+.PHONY: help venv book test test-launch bench bench-seeds sync student lab serve clean distclean
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
 	@echo "make test       run the dlcourse unit tests, every chapter (nbval) and the browser checks"
 	@echo "make bench      time each chapter and a warm rebuild; write $(BUILD)/bench.md and .json"
 	@echo "make bench-seeds  run every chapter at seeds 0, 1, 2; each hidden assert's margin"
-	@echo "make sync       regenerate the paired book/*.ipynb from the chapters' .md files"
-	@echo "make student    write solution-free notebooks for students to $(BUILD)/student"
+	@echo "make sync       make book, then the launch notebooks are in $(BUILD)/launch/book"
+	@echo "make student    solution-free copies of the launch notebooks in $(BUILD)/student"
+	@echo "make test-launch  run each launch notebook alone in a fresh Colab-like environment"
+	@echo "make venv       only install the requirements into $(VENV) (to run chapters locally)"
+	@echo "make lab        JupyterLab (installed into $(VENV) on first use) on book/"
 	@echo "  Working on one chapter (see CONTRIBUTING.md):"
 	@echo "  make test CHAPTER=<name>     the unit tests, the chapter lint and book/<name>.md only"
 	@echo "  make preview CHAPTER=<name>  build the site (re-runs changed chapters only), print the page"
@@ -76,23 +84,39 @@ bench: $(STAMP)
 bench-seeds: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m benchmarks.seeds $(ARGS)
 
-# The .md files are the chapters' source; each has a committed, output-free .ipynb twin
-# that the site's Colab and Binder buttons open. Run after editing or adding a chapter.
-sync: $(STAMP)
-	$(BIN)/python -m tools.notebooks sync
+# The launch notebooks (what Colab, Binder, JupyterHub and the download button give
+# students) are build products: make book renders them at the end of the build, from the
+# .md files and this build's outputs (_ext/launch_notebooks.py, tools/notebooks.py).
+sync: book
+	@$(BIN)/python -m tools.notebooks check
 
 # Notebooks without the exercises' solutions, for instructors to hand out.
-student: $(STAMP)
+student: book
 	$(BIN)/python -m tools.notebooks student $(BUILD)/student
+
+# Each launch notebook, alone, in a fresh virtual environment with only what Colab has
+# (tools/standalone.py). Reads the notebooks of the last make book; builds nothing.
+test-launch: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m tools.standalone $(LAUNCH_ARGS)
+
+# JupyterLab and jupytext (so that a chapter's .md opens as a notebook), installed into
+# .venv on first use. `make lab LAB_ARGS=--version` only prints the version.
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet $(JUPYTERLAB) $$(grep '^jupytext==' requirements.txt)
+	$(BIN)/jupytext-config --settings-file $(VENV)/share/jupyter/lab/settings/overrides.json \
+	  set-default-viewer markdown myst
+	@touch $@
 
 # ---- Working on one chapter (CONTRIBUTING.md: "The edit, check, preview loop") ----
 .PHONY: check-chapter preview new-chapter lint
 
 # make test CHAPTER=<name>: the unit tests (which include the chapter lint) and
-# book/<name>.md only, instead of every chapter, without the site. It first regenerates
-# the paired .ipynb of any edited chapter (make sync), which the unit tests compare. The
-# checks of the built site (tests/test_site.py, tests marked `site`) belong to the whole
-# book: plain `make test` builds it and runs them.
+# book/<name>.md only, instead of every chapter, without the site. The checks of the
+# built site (tests marked `site`) belong to the whole book: plain `make test` builds it
+# and runs them.
 ifdef CHAPTER
 override PYTEST_ARGS += --ignore=tests/test_site.py -m "not site" tests book/$(CHAPTER).md
 test: check-chapter
@@ -102,7 +126,6 @@ endif
 
 check-chapter: $(STAMP)
 	@$(BIN)/python -m tools.book check "$(CHAPTER)"
-	@$(BIN)/python -m tools.notebooks sync | grep -v "notebook(s) updated" || true
 
 # make preview CHAPTER=<name>: `make book` (which re-executes only the chapters whose
 # code changed), then the path of the chapter's page.

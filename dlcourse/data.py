@@ -105,13 +105,13 @@ def _ensure_mnist(root: Path, split: str, download: bool) -> None:
         try:
             torchvision.datasets.MNIST(str(root), train=(split == "train"), download=True)
         except Exception as err:  # network errors come in many types
+            reason = f"{type(err).__name__}: {err}"
+        else:
+            reason = ""
+        if reason:  # raised outside the except block: no chained torchvision traceback
             raise DataError(
-                _missing_help(
-                    root,
-                    f"MNIST is not in {raw} and downloading it failed "
-                    f"({type(err).__name__}: {err}).",
-                )
-            ) from err
+                _missing_help(root, f"MNIST is not in {raw} and downloading it failed ({reason}).")
+            )
         missing = [n for n in SPLIT_FILES[split] if not (raw / n).is_file()]
     if missing:
         raise DataError(
@@ -199,7 +199,12 @@ def load_mnist(
     if not isinstance(dtype, torch.dtype) or not (dtype == torch.uint8 or dtype.is_floating_point):
         raise ValueError(f"dtype must be torch.uint8 or a floating-point dtype, got {dtype!r}")
     root_path = Path(root).expanduser() if root is not None else data_root()
-    images, labels = _read_mnist(root_path.resolve(), split, download)
+    try:
+        images, labels = _read_mnist(root_path.resolve(), split, download)
+    except DataError as err:
+        # Raised from here, so that a notebook shows the message under one short frame
+        # instead of the helpers' stack: the message says everything needed to fix it.
+        raise DataError(str(err)) from None
     if limit is not None:
         images, labels = images[:limit].clone(), labels[:limit].clone()  # free the rest
     if dtype != torch.uint8:

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import traceback
 import urllib.error
 
 import numpy as np
@@ -155,6 +156,24 @@ def test_failed_download_gets_a_clear_error(tmp_path, monkeypatch):
     message = str(err.value)
     _assert_helpful(message, tmp_path)
     assert "downloading it failed" in message and "no internet" in message
+
+
+def test_a_failed_download_raises_a_short_unchained_error(tmp_path, monkeypatch):
+    """What a notebook shows: the message under the caller's frame and load_mnist's, without
+    the helpers' frames or torchvision's traceback chained to it."""
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no internet")
+
+    monkeypatch.setattr(torchvision.datasets, "MNIST", offline)
+    with pytest.raises(DataError) as err:
+        load_mnist("train", root=tmp_path)
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+    frames = [frame.name for frame in traceback.extract_tb(err.value.__traceback__)]
+    assert frames == [
+        "test_a_failed_download_raises_a_short_unchained_error",
+        "load_mnist",
+    ]
 
 
 def test_file_of_wrong_size_is_reported_corrupt(tmp_path):

@@ -1,7 +1,8 @@
-"""Launching and publishing: the site's launch links, Binder's environment, the deploy workflow.
+"""Launching and publishing: the site's launch links, Binder's environment, the deploy workflow,
+the publishing of the launch notebooks, and the commands of "Running the chapters".
 
-The link checks read the built HTML: `_build/html` when it is newer than everything the
-links depend on, otherwise a quick build without execution into a temporary folder.
+The link checks read the built HTML of the last `make book` (they never build the book): when it
+is missing or stale they fail with the one line of `tools.book.site_problem()`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 import subprocess
@@ -21,99 +23,34 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
+from tools import book
 from tools import notebooks as nbtools
 
-ROOT = nbtools.ROOT
-CONFIG = nbtools.book_config()
+ROOT = book.ROOT
+CONFIG = book.config()
 BIN = Path(sys.executable).parent
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
-
-
-# --- which pages are chapters ----------------------------------------------------------------
-
-
-def toc_files(entry) -> list[str]:
-    """Every `file:` (and the `root:`) of _toc.yml, in order, however deeply nested."""
-    found = []
-    if isinstance(entry, dict):
-        for key in ("root", "file"):
-            if key in entry:
-                found.append(entry[key])
-        for value in entry.values():
-            if isinstance(value, (list, dict)):
-                found += toc_files(value)
-    elif isinstance(entry, list):
-        for item in entry:
-            found += toc_files(item)
-    return found
-
-
-TOC = [
-    Path(f).with_suffix("").as_posix()
-    for f in toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
-]
-CHAPTER_PAGES = [doc for doc in TOC if nbtools.is_chapter(ROOT / f"{doc}.md")]
+PUBLISH = ROOT / "tools" / "publish_notebooks.sh"
+RUNNING = ROOT / "book" / "running.md"
+CHAPTER_PAGES = [book.docname(md) for md in book.chapters()]
 
 
 def test_every_chapter_is_in_the_table_of_contents():
-    missing = [
-        str(md.relative_to(ROOT))
-        for md in nbtools.chapter_sources()
-        if md.relative_to(ROOT).with_suffix("").as_posix() not in TOC
-    ]
-    assert not missing, f"add these chapters to _toc.yml: {missing}"
-    assert "book/running" in TOC
+    assert book.unlisted_chapters() == [], "add these chapters to _toc.yml"
+    assert ROOT / "book" / "running.md" in book.toc_pages()
+    assert "book/regression" in CHAPTER_PAGES
 
 
 # --- the built site --------------------------------------------------------------------------
 
 
-def _inputs_of_links() -> list[Path]:
-    """The files the launch links depend on."""
-    files = [ROOT / "_config.yml", ROOT / "_toc.yml"]
-    for doc in CHAPTER_PAGES:
-        files += [ROOT / f"{doc}.md", ROOT / f"{doc}.ipynb"]
-    return [f for f in files if f.exists()]
-
-
-def _is_fresh(html: Path) -> bool:
-    pages = [html / f"{doc}.html" for doc in CHAPTER_PAGES]
-    if not all(p.exists() for p in pages):
-        return False
-    newest_input = max(f.stat().st_mtime for f in _inputs_of_links())
-    return min(p.stat().st_mtime for p in pages) >= newest_input
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The HTML of the book: the real build when it is up to date, else a quick one.
-
-    The quick one builds a copy of the repository (less hidden folders, data and builds)
-    without running the chapters: the launch links do not depend on their outputs.
-    """
-    built = ROOT / "_build" / "html"
-    if _is_fresh(built):
-        return built
-    work = tmp_path_factory.mktemp("site")
-    src = work / "src"
-    shutil.copytree(
-        ROOT,
-        src,
-        ignore=shutil.ignore_patterns(".*", "_build", "*.egg-info", "__pycache__", "data"),
-    )
-    config = yaml.safe_load((src / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"  # the links do not need the outputs
-    (src / "_config.yml").write_text(yaml.safe_dump(config))
-    jb = shutil.which("jupyter-book", path=str(BIN)) or shutil.which("jupyter-book")
-    result = subprocess.run(
-        [jb, "build", str(src), "--path-output", str(work / "out")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    html = work / "out" / "_build" / "html"
-    assert result.returncode == 0 and html.is_dir(), result.stdout[-3000:] + result.stderr[-3000:]
-    return html
+def site() -> Path:
+    """The HTML of the last `make book` (the one-line reason to rebuild when it is stale)."""
+    problem = book.site_problem()
+    if problem:
+        pytest.fail(problem)
+    return book.HTML
 
 
 class _Links(HTMLParser):
@@ -132,52 +69,34 @@ def _links(page: Path) -> list[str]:
     return parser.hrefs
 
 
-def _committed(path: str) -> bool:
-    """Whether `path` is in git's index (committed or staged); mere existence without git."""
-    if not (ROOT / ".git").exists():
-        return (ROOT / path).is_file()
-    result = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", path], cwd=ROOT, capture_output=True
-    )
-    return result.returncode == 0
-
-
-def test_the_chapters_have_pages():
-    assert "book/regression" in CHAPTER_PAGES
-
-
 @pytest.mark.parametrize("doc", CHAPTER_PAGES)
-def test_chapter_page_launches_its_committed_notebook(site, doc):
-    repo = urlsplit(nbtools.repository_url()).path.strip("/")  # owner/name
-    branch = CONFIG["repository"]["branch"]
+def test_chapter_page_launches_its_notebook_on_the_notebooks_branch(site, doc):
+    repo = urlsplit(book.repository_url()).path.strip("/")  # owner/name
+    branch = nbtools.notebooks_branch()
     buttons = CONFIG["launch_buttons"]
     hrefs = _links(site / f"{doc}.html")
     colab = [h for h in hrefs if h.startswith(buttons["colab_url"].rstrip("/") + "/")]
     binder = [h for h in hrefs if h.startswith(buttons["binderhub_url"].rstrip("/") + "/")]
     assert len(colab) == 1 and len(binder) == 1, f"{doc}.html: launch links {colab + binder}"
-
-    colab_prefix = f"/github/{repo}/blob/{branch}/"
-    colab_path = urlsplit(colab[0]).path
-    assert colab_path.startswith(colab_prefix), colab[0]
+    assert urlsplit(colab[0]).path == f"/github/{repo}/blob/{branch}/{doc}.ipynb", colab[0]
     binder_url = urlsplit(binder[0])
     assert binder_url.path == f"/v2/gh/{repo}/{branch}", binder[0]
-    (urlpath,) = parse_qs(binder_url.query)["urlpath"]
-    assert urlpath.startswith("lab/tree/"), binder[0]  # JupyterLab
-
-    expected = f"{doc}.ipynb"
-    for target in (colab_path.removeprefix(colab_prefix), urlpath.removeprefix("lab/tree/")):
-        assert target == expected, f"{doc}.html launches {target}, not {expected}: run `make sync`"
-        assert _committed(target), f"{target} is not committed: `git add {target}`"
+    assert parse_qs(binder_url.query)["urlpath"] == [f"lab/tree/{doc}.ipynb"], binder[0]
+    # No JupyterHub button unless an instructor sets launch_buttons.jupyterhub_url.
+    hub = [h for h in hrefs if "/hub/user-redirect/git-pull?" in h]
+    assert bool(hub) == bool(buttons.get("jupyterhub_url")), hub
 
 
 @pytest.mark.parametrize("doc", CHAPTER_PAGES)
-def test_chapter_page_offers_its_notebook_and_the_repository(site, doc):
+def test_chapter_page_downloads_its_launch_notebook(site, doc):
     page = site / f"{doc}.html"
     hrefs = _links(page)
     downloads = [h for h in hrefs if h.endswith(f"_sources/{doc}.ipynb")]
-    assert downloads, f"{page.name} has no .ipynb download"
-    assert (page.parent / downloads[0]).resolve().is_file()
-    url = nbtools.repository_url()
+    assert len(downloads) == 1, f"{page.name} has no .ipynb download"
+    target = (page.parent / downloads[0]).resolve()
+    launch = ROOT / "_build" / nbtools.LAUNCH / f"{doc}.ipynb"
+    assert target.read_bytes() == launch.read_bytes(), f"{target} is not {launch}"
+    url = book.repository_url()
     assert url in hrefs, "no repository button"
     assert any(h.startswith(f"{url}/issues/new") for h in hrefs), "no issue button"
 
@@ -190,11 +109,32 @@ def test_launch_configuration():
     assert buttons["notebook_interface"] == "jupyterlab"
     assert buttons["binderhub_url"] == "https://mybinder.org"
     assert buttons["colab_url"] == "https://colab.research.google.com"
+    assert buttons["jupyterhub_url"] == ""  # an instructor's own hub: CONTRIBUTING.md
+    assert buttons["notebooks_branch"] == nbtools.notebooks_branch() == "notebooks"
     assert CONFIG["repository"]["branch"] == "main"
-    assert urlsplit(nbtools.repository_url()).netloc == "github.com"  # Colab opens GitHub only
+    assert urlsplit(book.repository_url()).netloc == "github.com"  # Colab opens GitHub only
     assert CONFIG["html"]["use_repository_button"] and CONFIG["html"]["use_issues_button"]
-    # The paired notebooks must not become pages of their own (duplicate documents).
+    assert urlsplit(CONFIG["html"]["baseurl"]).scheme == "https"  # cross-references link there
+    assert "launch_notebooks" in CONFIG["sphinx"]["local_extensions"]
+    # A launch notebook beside a chapter (the notebooks branch) must not become a page.
     assert "book/**.ipynb" in CONFIG["exclude_patterns"]
+
+
+def test_no_notebook_is_committed_beside_the_chapters():
+    """Launch notebooks are build products, published on their own branch."""
+    result = subprocess.run(
+        ["git", "ls-files", "book/*.ipynb"], cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert result.stdout.split() == [], "remove them: `git rm book/*.ipynb`"
+
+
+def test_no_jupytext_configuration_pairs_the_notebooks():
+    """Opening a launch notebook (Binder, JupyterHub) must never rewrite a chapter's .md."""
+    for name in ("jupytext.toml", ".jupytext", ".jupytext.toml", "jupytext.yml"):
+        assert not (ROOT / name).exists() and not (ROOT / "book" / name).exists(), name
+    assert "jupytext" not in tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {})
 
 
 # --- Binder ----------------------------------------------------------------------------------
@@ -286,7 +226,7 @@ def _steps(job: dict) -> list[dict]:
     return job["steps"]
 
 
-def test_deploy_workflow_tests_builds_and_publishes_on_push_to_main():
+def test_deploy_workflow_builds_tests_and_publishes_on_push_to_main():
     workflow = yaml.safe_load(WORKFLOW.read_text())
     trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as True
     assert trigger["push"]["branches"] == ["main"]
@@ -298,7 +238,8 @@ def test_deploy_workflow_tests_builds_and_publishes_on_push_to_main():
     assert str(setup["with"]["python-version"]) == "3.11"
     assert any(u.startswith("actions/checkout@") for u in uses)
     assert "make venv" in runs  # installs requirements.txt into .venv
-    assert runs.index("make test") < runs.index("make book")
+    # The tests read the built site and its launch notebooks; they never build it.
+    assert runs.index("make book") < runs.index("make test") < runs.index("make test-launch")
 
     caches = [s for s in _steps(build) if s.get("uses", "").startswith("actions/cache@")]
     book_cache = next(s for s in caches if "_build/.jupyter_cache" in s["with"]["path"])
@@ -319,9 +260,153 @@ def test_deploy_workflow_tests_builds_and_publishes_on_push_to_main():
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in _steps(deploy))
 
 
+def test_deploy_workflow_publishes_the_launch_notebooks_on_their_branch():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    build, job = workflow["jobs"]["build"], workflow["jobs"]["notebooks"]
+    upload = next(
+        s for s in _steps(build) if s.get("uses", "").startswith("actions/upload-artifact@")
+    )
+    assert upload["with"]["path"] == "_build/launch"
+    assert job["needs"] == "build" and job["permissions"] == {"contents": "write"}
+    download = next(
+        s for s in _steps(job) if s.get("uses", "").startswith("actions/download-artifact@")
+    )
+    assert download["with"] == {"name": upload["with"]["name"], "path": "_build/launch"}
+    assert any(
+        s.get("run", "").startswith("tools/publish_notebooks.sh _build/launch") for s in _steps(job)
+    )
+
+
+def _git(*args, cwd: Path) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def published(tmp_path) -> dict:
+    """A course repository with an `origin`, and launch notebooks to publish."""
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    _git("init", "--quiet", "--bare", str(origin), cwd=tmp_path)
+    _git("init", "--quiet", "-b", "main", str(work), cwd=tmp_path)
+    (work / "book").mkdir()
+    (work / "book" / "cnn.md").write_text("# CNN\n")
+    (work / "binder").mkdir()
+    (work / "binder" / "runtime.txt").write_text("python-3.11\n")
+    shutil.copy(ROOT / "_config.yml", work / "_config.yml")
+    (work / "tools").mkdir()
+    shutil.copy(PUBLISH, work / "tools" / PUBLISH.name)
+    _git("add", ".", cwd=work)
+    _git("commit", "--quiet", "-m", "course", cwd=work)
+    _git("remote", "add", "origin", str(origin), cwd=work)
+    _git("push", "--quiet", "origin", "main", cwd=work)
+    launch = tmp_path / "launch"
+    (launch / "book").mkdir(parents=True)
+    (launch / "book" / "cnn.ipynb").write_text('{"cells": []}\n')
+    return {"origin": origin, "work": work, "launch": launch, "tmp": tmp_path}
+
+
+def _publish(published: dict) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    return subprocess.run(
+        ["bash", "tools/publish_notebooks.sh", str(published["launch"])],
+        cwd=published["work"], env=env, capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_publishing_puts_the_notebooks_on_main_tree_and_keeps_the_branch_history(published):
+    first = _publish(published)
+    assert first.returncode == 0, first.stdout + first.stderr
+    origin = published["origin"]
+    files = _git("ls-tree", "-r", "--name-only", "notebooks", cwd=origin).split()
+    assert files == ["_config.yml", "binder/runtime.txt", "book/cnn.ipynb", "book/cnn.md",
+                     "tools/publish_notebooks.sh"]  # fmt: skip
+    tip = _git("rev-parse", "notebooks", cwd=origin)
+    # Unchanged notebooks: nothing new is pushed.
+    again = _publish(published)
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert _git("rev-parse", "notebooks", cwd=origin) == tip
+    # A new build: one commit on top of the last (nbgitpuller pulls it like any branch).
+    (published["launch"] / "book" / "cnn.ipynb").write_text('{"cells": [1]}\n')
+    third = _publish(published)
+    assert third.returncode == 0, third.stderr
+    parents = _git("rev-list", "--parents", "-n", "1", "notebooks", cwd=origin).split()[1:]
+    assert parents[0] == tip and parents[1] == _git("rev-parse", "main", cwd=origin)
+
+
 def test_deploy_workflow_shell_steps_parse():
     workflow = yaml.safe_load(WORKFLOW.read_text())
     for job in workflow["jobs"].values():
         for step in _steps(job):
             if "run" in step:
                 subprocess.run(["bash", "-n"], input=step["run"], text=True, check=True)
+
+
+# --- running the chapters locally (book/running.md) ------------------------------------------
+
+
+def running_commands() -> list[str]:
+    """Every shell command shown in book/running.md (its bash blocks, comments dropped)."""
+    text = RUNNING.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(?:bash|sh|console)\n(.*?)^```", text, re.M | re.S)
+    commands = []
+    for block in blocks:
+        for line in block.splitlines():
+            line = re.sub(r"\s+#.*$", "", line).strip()
+            if line and not line.startswith("#"):
+                commands.append(line)
+    return commands
+
+
+def test_running_page_shows_these_commands():
+    """The test below runs each of them; a new command needs a way to be exercised there."""
+    url = book.repository_url()
+    branch = nbtools.notebooks_branch()
+    assert running_commands() == [
+        f"git clone --branch {branch} {url}",
+        f"cd {url.rsplit('/', 1)[1]}",
+        "make venv",
+        "make lab",
+        "PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu make venv",
+    ]
+
+
+def test_running_page_commands_work(published, tmp_path):
+    """Each command of running.md, run for real: the clone (from a local copy of the published
+    branch), make venv (with and without the CPU-only index: here .venv is already current),
+    and make lab, which installs JupyterLab into .venv on first use, with --version so that it
+    prints the version and exits instead of starting a server."""
+    assert _publish(published).returncode == 0
+    commands = running_commands()
+    url = book.repository_url()
+    clone = shlex.split(commands[0])
+    clone[-1] = str(published["origin"])  # the published branch, without the network
+    clone.append(url.rsplit("/", 1)[1])
+    _git(*clone[1:], cwd=tmp_path)
+    folder = tmp_path / shlex.split(commands[1])[1]
+    assert (folder / "book" / "cnn.ipynb").is_file() and (folder / "book" / "cnn.md").is_file()
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+    for command in (commands[2], commands[4]):
+        result = subprocess.run(
+            command, shell=True, cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, command + "\n" + result.stdout + result.stderr
+    lab = subprocess.run(
+        shlex.split(commands[3]) + ["LAB_ARGS=--version"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert lab.returncode == 0, lab.stdout + lab.stderr
+    assert re.search(r"^4\.\d+\.\d+$", lab.stdout, re.M), lab.stdout
+    viewers = json.loads((BIN.parent / "share/jupyter/lab/settings/overrides.json").read_text())
+    assert viewers["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]["markdown"] == (
+        "Jupytext Notebook"
+    )
+
+
+def test_the_readme_and_contributing_give_the_same_local_route():
+    for name in ("README.md", "CONTRIBUTING.md"):
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert "make lab" in text and "make venv" in text, name
+        assert ".venv/bin/jupyter lab" not in text, f"{name}: JupyterLab comes with `make lab`"
