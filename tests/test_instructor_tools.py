@@ -9,10 +9,9 @@ from pathlib import Path
 
 import jupytext
 import nbclient
-import nbformat
 import pytest
 
-from tools import book, hints, lint, new_chapter, notebooks
+from tools import book, hints, lint, new_chapter
 
 TOC = """# Table of contents. A new chapter is a book/<name>.md notebook listed here.
 format: jb-book
@@ -59,9 +58,7 @@ def test_new_chapter_is_created_listed_and_follows_the_conventions(course):
     assert toc == TOC + "  - file: book/attention\n"  # appended, comments kept
     assert book.chapter_groups(course)[-1] == [path]
     assert problems_of(course, path) == []
-    # and its paired notebook, as `make sync` writes it
-    twin = path.with_suffix(".ipynb")
-    assert twin.read_text(encoding="utf-8") == notebooks.paired_notebook_text(path)
+    assert not path.with_suffix(".ipynb").exists()  # launch notebooks are build products
 
 
 def test_new_chapter_files_are_made_known_to_git(course):
@@ -70,7 +67,7 @@ def test_new_chapter_files_are_made_known_to_git(course):
     listed = subprocess.run(
         ["git", "ls-files"], cwd=course, check=True, capture_output=True, text=True
     ).stdout.split()
-    assert {"book/tracked.md", "book/tracked.ipynb"} <= set(listed)
+    assert "book/tracked.md" in listed
 
 
 def test_new_chapter_uses_the_repository_url_of_the_config(course):
@@ -198,25 +195,3 @@ def test_build_hint_for_warnings():
     log = "book/x.md:12: WARNING: glue target not found: 'x_loss'\nbuild finished with problems"
     hint = hints.build_hint(log)
     assert "1 warning(s)" in hint and "book/x.md:12" in hint and "make preview" in hint
-
-
-# --------------------------------------------------------------------------- notebook outputs
-
-
-def test_notebooks_with_outputs_are_refused_and_can_be_cleared(tmp_path, capsys):
-    from tools import check_notebook_outputs as outputs
-
-    notebook = jupytext.reads("```{code-cell} ipython3\n1 + 1\n```\n", fmt="md:myst")
-    clean = tmp_path / "clean.ipynb"
-    jupytext.write(notebook, clean, fmt="ipynb")
-    notebook.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
-    notebook.cells[0].execution_count = 1
-    dirty = tmp_path / "dirty.ipynb"
-    jupytext.write(notebook, dirty, fmt="ipynb")
-
-    assert outputs.main([str(clean)]) == 0
-    assert outputs.main([str(clean), str(dirty)]) == 1
-    assert "dirty.ipynb: code cells 0 (numbered from 0) have outputs" in capsys.readouterr().out
-    assert outputs.main(["--fix", str(dirty)]) == 0
-    assert outputs.main([str(dirty)]) == 0
-    assert jupytext.read(dirty).cells[0].source == "1 + 1"

@@ -118,14 +118,13 @@ def create(name: str, title: str, root: Path = ROOT) -> Path:
     path = root / "book" / f"{name}.md"
     add_to_toc(name, root)  # first: it is the step that can still refuse
     path.write_text(text, encoding="utf-8")
-    twin = write_paired_notebook(path)
-    register_with_git([p for p in (path, twin) if p is not None], root)
+    register_with_git([path], root)
     return path
 
 
 def register_with_git(paths: list[Path], root: Path) -> bool:
-    """`git add --intent-to-add` the new files: git lists them (the launch tests want the
-    notebook known to git) without staging their content. False outside a git checkout."""
+    """`git add --intent-to-add` the new files: git lists them (so `git diff` shows the new
+    chapter) without staging their content. False outside a git checkout."""
     try:
         subprocess.run(
             ["git", "add", "--intent-to-add", "--", *map(str, paths)],
@@ -136,18 +135,6 @@ def register_with_git(paths: list[Path], root: Path) -> bool:
     except (OSError, subprocess.CalledProcessError):
         return False
     return True
-
-
-def write_paired_notebook(path: Path) -> Path | None:
-    """Write the chapter's output-free ``.ipynb`` twin, as `make sync` does (when the
-    repository pairs its chapters with notebooks: tools/notebooks.py)."""
-    try:
-        from tools import notebooks
-    except ImportError:
-        return None
-    ipynb = notebooks.paired_path(path)
-    ipynb.write_text(notebooks.paired_notebook_text(path), encoding="utf-8")
-    return ipynb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,10 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     except ChapterError as err:
         print(f"make new-chapter: {err}", file=sys.stderr)
         return 2
-    twin = path.with_suffix(".ipynb")
-    also = f" and its paired notebook book/{twin.name}" if twin.exists() else ""
-    print(f'Created book/{name}.md ("{check_title(title)}"){also},')
-    print("added the chapter to the end of _toc.yml, and told git about the new files")
+    print(f'Created book/{name}.md ("{check_title(title)}"),')
+    print("added the chapter to the end of _toc.yml, and told git about the new file")
     print("(git add --intent-to-add: commit them when you are ready).")
     print("Next:")
     print(

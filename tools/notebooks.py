@@ -43,7 +43,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
-import jupytext
 import nbformat
 from jupytext.myst import parse_directive_options
 
@@ -859,19 +858,6 @@ def write_student_notebooks(
 
 
 # --------------------------------------------------------------------------------- (transition)
-
-
-def paired_path(md_path: Path) -> Path:
-    """Kept for ``tools/new_chapter.py`` until it stops writing a jupytext twin: the chapters
-    have no committed ``.ipynb`` any more (their launch notebooks are build products)."""
-    return md_path.with_suffix(".ipynb")
-
-
-def paired_notebook_text(md_path: Path) -> str:
-    """Kept for ``tools/new_chapter.py`` (see :func:`paired_path`)."""
-    nb = jupytext.read(md_path, fmt="md:myst")
-    nb.metadata.get("jupytext", {}).pop("text_representation", None)
-    return notebook_text(nb)
 
 
 # --------------------------------------------------------------------------------- CLI

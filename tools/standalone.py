@@ -15,7 +15,7 @@
    fast through a proxy that refuses connections), which must stop at its first data cell
    with ``dlcourse.DataError`` and a short traceback.
 
-Usage: ``python tools/standalone.py [CHAPTER ...] [--keep] [--venv DIR]``. Prints one line per
+Usage: ``python -m tools.standalone [CHAPTER ...] [--keep] [--venv DIR]``. Prints one line per
 notebook (wall seconds, and the CPU seconds of its kernel) and exits 1 when any fails.
 """
 
@@ -36,11 +36,9 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from tools import book, notebooks
 
-from tools import book, notebooks  # noqa: E402
+ROOT = book.ROOT
 
 # What Google Colab has installed (and the chapters use), by package name.
 COLAB = [
