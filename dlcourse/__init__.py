@@ -9,14 +9,10 @@ Modules:
 - :mod:`dlcourse.training`       -- a device-aware training loop and evaluation
 - :mod:`dlcourse.plots`          -- the figures chapters draw again and again
 - :mod:`dlcourse.utils`          -- seeding, device choice, parameter counting, ``glue``
-- :mod:`dlcourse.regression`     -- polynomial design matrix and mean squared error
-- :mod:`dlcourse.optimizers`     -- gradient descent, momentum and Adam written by hand
-- :mod:`dlcourse.landscapes`     -- 2-D loss surfaces and plots of optimisers' paths
 - :mod:`dlcourse.interactive`    -- ipywidgets controls that redraw a figure
 - :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
 - :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
 - :mod:`dlcourse.convolution`    -- convolution and max pooling by hand, pictures of kernels
-- :mod:`dlcourse.sequences`      -- time series: split, scale, window, forecast step by step
 - :mod:`dlcourse.autoencoders`   -- noise, reconstruction errors, latent-space plots
 - :mod:`dlcourse.similarity`     -- cosine similarities and top-k similarity search
 """
@@ -56,36 +52,10 @@ from dlcourse.data import (
 from dlcourse.interactive import (
     interact_figure,
 )
-from dlcourse.landscapes import (
-    QuadraticBowl,
-    RuggedValley,
-    Surface,
-    plot_contours,
-    plot_paths,
-)
-from dlcourse.optimizers import (
-    adam_step,
-    descend,
-    gd_step,
-    momentum_step,
-)
 from dlcourse.plots import (
     plot_history,
     show_animation,
     show_images,
-)
-from dlcourse.regression import (
-    design_matrix,
-    mse,
-)
-from dlcourse.sequences import (
-    Standardizer,
-    autoregressive_forecast,
-    difference,
-    make_windows,
-    rolling_origins,
-    time_split,
-    undifference,
 )
 from dlcourse.similarity import (
     cosine_similarity_matrix,
@@ -118,15 +88,9 @@ from dlcourse.utils import (
 __all__ = [
     "DataError",
     "History",
-    "QuadraticBowl",
-    "RuggedValley",
     "StackedMLPs",
-    "Standardizer",
-    "Surface",
     "accuracy",
-    "adam_step",
     "add_noise",
-    "autoregressive_forecast",
     "bytes_to_float",
     "conv2d_by_hand",
     "conv_output_size",
@@ -135,13 +99,9 @@ __all__ = [
     "damped_sine",
     "data_root",
     "decode_latent_grid",
-    "descend",
-    "design_matrix",
-    "difference",
     "draw_unit_lines",
     "evaluate",
     "fit",
-    "gd_step",
     "get_device",
     "glue",
     "interact_figure",
@@ -151,14 +111,10 @@ __all__ = [
     "load_mnist",
     "make_damped_sine",
     "make_rings",
-    "make_windows",
     "max_pool2d_by_hand",
     "misclassified",
-    "momentum_step",
-    "mse",
     "noisy_polynomial",
     "normalize_rows",
-    "plot_contours",
     "plot_convolution",
     "plot_decision_boundary",
     "plot_filters",
@@ -166,20 +122,16 @@ __all__ = [
     "plot_kernel",
     "plot_latent_grid",
     "plot_latent_space",
-    "plot_paths",
     "plot_predictions",
     "predict",
     "reconstruction_errors",
-    "rolling_origins",
     "seed_everything",
     "show_animation",
     "show_image_rows",
     "show_images",
-    "time_split",
     "top_k_similar",
     "train_stacked",
     "train_val_split",
     "true_class_probability_histogram",
-    "undifference",
 ]
 __version__ = "0.1.0"

@@ -255,16 +255,9 @@ def train_val_split(
     return (x[train], y[train]), (x[val], y[val])
 
 
-def _sparse_polynomial(terms: dict[int, float]) -> np.polynomial.Polynomial:
-    """A polynomial from {power: coefficient}."""
-    coef = np.zeros(max(terms) + 1)
-    for power, value in terms.items():
-        coef[power] = value
-    return np.polynomial.Polynomial(coef)
-
-
-#: The "true" function of the regression chapter: 2x - 10x^5 + 15x^10 on [0, 1].
-DEGREE10 = _sparse_polynomial({1: 2.0, 5: -10.0, 10: 15.0})
+def _regression_truth(x: np.ndarray) -> np.ndarray:
+    """The hidden rule of the regression chapter: 2x - 10x^5 + 15x^10 on [0, 1]."""
+    return 2 * x - 10 * x**5 + 15 * x**10
 
 
 def noisy_polynomial(
@@ -272,12 +265,14 @@ def noisy_polynomial(
     *,
     noise: float = 0.3,
     seed: int = 0,
-    poly: np.polynomial.Polynomial = DEGREE10,
+    poly=_regression_truth,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy samples ``y = poly(x) + noise * N(0, 1)`` of a polynomial.
+    """Noisy samples ``y = poly(x) + noise * N(0, 1)`` of a function (taught in the
+    regression chapter; the gradient-descent chapter uses it too).
 
     ``x`` is either an array of inputs or a number of points, which are then
-    drawn uniformly from ``[0, 1]``. Returns ``(x, y)`` as NumPy arrays.
+    drawn uniformly from ``[0, 1]``. ``poly`` is the function (by default the
+    regression chapter's ``2x - 10x^5 + 15x^10``). Returns ``(x, y)`` as NumPy arrays.
     """
     rng = np.random.default_rng(seed)
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):

@@ -208,14 +208,14 @@ def test_noisy_polynomial_is_reproducible_and_noisy():
     x, y = noisy_polynomial(np.linspace(0, 1, 11), noise=0.3, seed=1)
     x2, y2 = noisy_polynomial(np.linspace(0, 1, 11), noise=0.3, seed=1)
     assert np.array_equal(y, y2)
-    residual = y - data.DEGREE10(x)
+    residual = y - data._regression_truth(x)
     assert 0.05 < residual.std() < 1.0
 
 
 def test_noisy_polynomial_draws_sorted_points_and_zero_noise_is_exact():
     x, y = noisy_polynomial(50, noise=0.0, seed=0)
     assert x.shape == (50,) and np.all(np.diff(x) >= 0) and 0 <= x.min() and x.max() <= 1
-    assert np.allclose(y, data.DEGREE10(x))
+    assert np.allclose(y, data._regression_truth(x))
 
 
 @pytest.mark.parametrize(
