@@ -40,6 +40,7 @@ MYST = [
     ":label:",
     ":class:",
     "literalinclude",
+    "[^",
 ]
 TARGET_LINE = re.compile(r"^\s*\([^()\s]+\)=\s*$", re.M)
 
@@ -93,6 +94,12 @@ Model
 
 Loss
 : another one.
+
+Newton's method[^newton] and a second note[^other].
+
+[^newton]: A footnote, where the author put it.
+
+[^other]: Another one.
 
 ```{code-cell} ipython3
 :tags: [remove-cell]
@@ -237,6 +244,13 @@ def test_cross_references_link_to_the_published_pages(tiny):
     assert "[Another page](https://example.org/course/book/other.html)" in text
     assert f"[(1)]({page}#equation-eq-loss)" in text
     assert "$$\nL = x^2 \\tag{1}\n$$" in text
+
+
+def test_footnotes_become_numbered_superscripts(tiny):
+    text = _text(tiny[0])
+    assert "Newton's method<sup>1</sup> and a second note<sup>2</sup>." in text
+    assert "<sup>1</sup> A footnote, where the author put it." in text
+    assert "<sup>2</sup> Another one." in text
 
 
 def test_targets_comments_and_options_are_removed(tiny):

@@ -168,7 +168,7 @@ class Site:
         jupyter_execute = Path(app.outdir).parent / "jupyter_execute"
         return cls(
             baseurl=app.config.html_baseurl or "",
-            title=str(app.config.project or ""),
+            title=str(app.config.html_title or app.config.project or ""),
             glue={doc: read_glue(jupyter_execute, doc) for doc in docnames},
             labels=labels,
             numbers=numbers,
@@ -233,6 +233,7 @@ class Renderer:
         self.chapter = book.parse(self.path)
         self.problems: list[str] = []
         self._attachments: dict = {}
+        self._footnotes: dict[str, int] = {}  # label -> its number, in order of appearance
 
     # ---- problems ----
 
@@ -379,7 +380,18 @@ class Renderer:
             replace.append((a, b, self._inline(span, children, first_line + a).split("\n")))
         for a, b, new in sorted(replace, key=lambda r: r[0], reverse=True):
             lines[a:b] = new
-        return "\n".join(lines)
+        return self._footnote_marks("\n".join(lines))
+
+    def _footnote_marks(self, text: str) -> str:
+        """Footnotes (``text[^label]`` and a ``[^label]: note`` line) as superscript numbers:
+        Jupyter's markdown has no footnotes. The note stays where the author put it."""
+
+        def mark(match: re.Match) -> str:
+            n = self._footnotes.setdefault(match["label"], len(self._footnotes) + 1)
+            return f"<sup>{n}</sup>"
+
+        text = FOOTNOTE_DEFINITION.sub(lambda m: mark(m) + " ", text)
+        return FOOTNOTE_REFERENCE.sub(mark, text)
 
     def _inline(self, text: str, children, line: int) -> str:
         """Replace the roles of one inline span (a paragraph, heading, list item's text)."""
@@ -640,6 +652,11 @@ class Renderer:
             return data["text/plain"]
         self.problem(line, f"the glue value {argument!r} has nothing a notebook can show")
         return ""
+
+
+# A footnote's definition line "[^label]: note", and a reference "text[^label]".
+FOOTNOTE_DEFINITION = re.compile(r"^\[\^(?P<label>[\w-]+)\]:[ \t]*", re.M)
+FOOTNOTE_REFERENCE = re.compile(r"\[\^(?P<label>[\w-]+)\]")
 
 
 def _normalise(posix: str) -> str:
