@@ -18,18 +18,13 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``). Three things, for chapt
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # tools/ lives beside _ext/
-    sys.path.insert(0, str(ROOT))
-
-from tools import book, notebooks  # noqa: E402
+from tools import book, notebooks  # the repository root is on sys.path (see _config.yml)
 
 logger = logging.getLogger(__name__)
 BUTTONS = ("Binder", "JupyterHub", "Colab")

@@ -115,7 +115,7 @@ def test_launch_configuration():
     assert urlsplit(book.repository_url()).netloc == "github.com"  # Colab opens GitHub only
     assert CONFIG["html"]["use_repository_button"] and CONFIG["html"]["use_issues_button"]
     assert urlsplit(CONFIG["html"]["baseurl"]).scheme == "https"  # cross-references link there
-    assert "launch_notebooks" in CONFIG["sphinx"]["local_extensions"]
+    assert "_ext.launch_notebooks" in CONFIG["sphinx"]["local_extensions"]
     # A launch notebook beside a chapter (the notebooks branch) must not become a page.
     assert "book/**.ipynb" in CONFIG["exclude_patterns"]
 

@@ -372,11 +372,8 @@ def test_launch_urls_follow_the_theme_on_the_notebooks_branch():
 
 
 def test_the_extension_rewrites_the_theme_launch_menu_jupyterhub_included():
-    sys.path.insert(0, str(ROOT / "_ext"))
-    try:
-        import launch_notebooks
-    finally:
-        sys.path.remove(str(ROOT / "_ext"))
+    from _ext import launch_notebooks
+
     buttons = {
         "notebook_interface": "jupyterlab",
         "binderhub_url": "https://mybinder.org",
