@@ -73,7 +73,7 @@ def plot_predictions(
     probs,
     *,
     ncols: int = 8,
-    size: float = 1.5,
+    size: float = 1.0,
     suptitle: str | None = None,
     class_names: Sequence[str] | None = None,
 ) -> plt.Figure:

@@ -37,7 +37,7 @@ def show_images(
     titles: Sequence[str] | None = None,
     *,
     ncols: int = 8,
-    size: float = 1.4,
+    size: float = 1.0,
     suptitle: str | None = None,
     cmap: str = "gray_r",
     title_colors: Sequence[str] | None = None,
