@@ -12,7 +12,6 @@ Modules:
 - :mod:`dlcourse.interactive`    -- ipywidgets controls that redraw a figure
 - :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
 - :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
-- :mod:`dlcourse.convolution`    -- convolution and max pooling by hand, pictures of kernels
 - :mod:`dlcourse.autoencoders`   -- noise, reconstruction errors, latent-space plots
 - :mod:`dlcourse.similarity`     -- cosine similarities and top-k similarity search
 """
@@ -31,14 +30,6 @@ from dlcourse.classification import (
     plot_decision_boundary,
     plot_predictions,
     true_class_probability_histogram,
-)
-from dlcourse.convolution import (
-    conv2d_by_hand,
-    conv_output_size,
-    max_pool2d_by_hand,
-    plot_convolution,
-    plot_filters,
-    plot_kernel,
 )
 from dlcourse.data import (
     DataError,
@@ -92,8 +83,6 @@ __all__ = [
     "accuracy",
     "add_noise",
     "bytes_to_float",
-    "conv2d_by_hand",
-    "conv_output_size",
     "cosine_similarity_matrix",
     "count_parameters",
     "damped_sine",
@@ -111,15 +100,11 @@ __all__ = [
     "load_mnist",
     "make_damped_sine",
     "make_rings",
-    "max_pool2d_by_hand",
     "misclassified",
     "noisy_polynomial",
     "normalize_rows",
-    "plot_convolution",
     "plot_decision_boundary",
-    "plot_filters",
     "plot_history",
-    "plot_kernel",
     "plot_latent_grid",
     "plot_latent_space",
     "plot_predictions",
