@@ -85,7 +85,7 @@ TINY = """\
 % lint: allow-number 3.11
 Accuracy {glue:text}`acc:.2f` %, {glue:text}`n` digits, {glue:text}`big:,.0f` weights,
 {glue:text}`small:.1e` apart, and a name: {glue:text}`name`.
-See {ref}`the data <sec-data>`, {ref}`sec-data`, {numref}`ex-one`, {doc}`other` and
+See {ref}`the data <sec-data>`, {ref}`sec-data`, {numref}`ex-one`, {ref}`ex-one`, {doc}`other` and
 {eq}`eq-loss`.
 
 Model
@@ -240,7 +240,7 @@ def test_cross_references_link_to_the_published_pages(tiny):
     text = _text(tiny[0])
     page = "https://example.org/course/book/tiny.html"
     assert f"[the data]({page}#sec-data), [The data]({page}#sec-data)" in text
-    assert f"[Exercise 4]({page}#ex-one)" in text
+    assert f"[Exercise 4]({page}#ex-one), [Exercise 4]({page}#ex-one)" in text
     assert "[Another page](https://example.org/course/book/other.html)" in text
     assert f"[(1)]({page}#equation-eq-loss)" in text
     assert "$$\nL = x^2 \\tag{1}\n$$" in text

@@ -521,8 +521,12 @@ class Renderer:
                 label = label.replace("%s", number)
             else:
                 label = fmt % number if number else title
-        else:
-            label = text if explicit else (title or target)
+        elif explicit:
+            label = text
+        else:  # sphinx-exercise numbers a {ref} to an exercise as "Exercise N", like numref
+            _, number = self.site.number(doc, anchor, "exercise")
+            fmt = self.site.numfig_format.get("exercise", "Exercise %s")
+            label = fmt % number if number else (title or target)
         return f"[{label}]({self.site.page_url(doc, anchor)})"
 
     # ---- directives ----
