@@ -1,22 +1,34 @@
-"""Small fixes to the built site, so that it works offline without console errors.
+"""Fixes to the built site: offline, free of console errors, accessible, light.
 
-Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/test_site.py``
-checks the result in a browser.
+Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`` and
+``tests/site_browser.py`` check the result.
 
-1. Matplotlib's animation player (``HTML(anim.to_jshtml())``) links Font Awesome 4
-   from a CDN for the icons of its buttons. The book's theme already ships Font
-   Awesome, as JavaScript that draws every ``<i class="fa fa-play">`` as an inline
-   SVG, so the link is dropped: the buttons look the same, also offline, and no
-   page asks the network for anything.
+1. Matplotlib's animation player (``to_jshtml``) links Font Awesome 4 from a CDN for
+   the icons of its buttons. The link is dropped: the site draws those icons itself
+   (see 3), also offline, and no page asks the network for anything.
 2. Sphinx before 8.2 writes an inline ``<script>`` (one added with a body and no
    file) twice (sphinx-doc/sphinx#13402). sphinx-thebe adds one that declares
    ``const THEBE_JS_URL``, so the second copy throws a SyntaxError on every page.
    Exact duplicates are dropped from each page's list of scripts.
+3. The theme draws its icons with Font Awesome's JavaScript, ``fontawesome.js``: all
+   2,000 icons, 1.5 MB (540 kB gzipped), loaded before the page can render. After the
+   build, :func:`write_icon_subset` writes ``_static/icons.js`` with only the icons the
+   pages and scripts name (about 30; a few kB) and a small replacement of Font Awesome's
+   ``<i class="fa-...">`` to inline ``<svg>`` conversion, and the pages load it instead.
+4. Every page's HTML gets small accessibility and weight fixes (:func:`fix_page`): the
+   table of contents' fold buttons (``<summary>`` with only an icon) get a name; figures
+   in the content load lazily (``loading="lazy"``), so a phone fetches only those it
+   shows.
+5. ``_static/site.css`` (added to every page): the code column holds 80 characters,
+   figures stay readable in dark mode, and the print layout of the PDF (``make pdf``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -58,7 +70,146 @@ def drop_duplicate_scripts(
     context["script_files"] = unique
 
 
+# ----------------------------------------------------------------------- 3. icons
+
+FONTAWESOME_JS = "_static/scripts/fontawesome.js"
+ICONS_JS = "_static/icons.js"
+# An icon in fontawesome.js: name: [width, height, [aliases], "unicode", path(s)].
+_FA_ICON = re.compile(
+    r'(?:"([a-z0-9-]+)"|\b([a-z0-9]+)):\[(\d+),(\d+),\[([^\]]*)\],"[0-9a-f]+",'
+    r'("(?:[^"\\]|\\.)*"|\[(?:"(?:[^"\\]|\\.)*",?)+\])\]'
+)
+# Each family's icons end where the bundle names the family ("fab", "far", "fas").
+_FA_FAMILIES = {'"fab"': "b", '"far"': "r", '"fas"': "s"}
+_ICON_NAME = re.compile(r"\bfa-([a-z0-9-]+)")
+# Classes that are not icons: families, sizes, transforms.
+_FA_NOT_ICONS = {
+    "solid", "regular", "brands", "lg", "xs", "sm", "xl", "2x", "3x", "fw", "spin", "pulse",
+    "flip-horizontal", "flip-vertical", "rotate-90", "rotate-180", "rotate-270", "inverse",
+}  # fmt: skip
+
+
+def fontawesome_icons(bundle: str) -> dict[str, list]:
+    """Every icon of the theme's Font Awesome bundle: {"s:name": [width, height, path]}
+    for each name and alias, ``s``/``r``/``b`` for the solid, regular and brands families."""
+    ends = sorted(
+        (match.start(), family)
+        for marker, family in _FA_FAMILIES.items()
+        for match in re.finditer(re.escape(marker), bundle)
+        if match.start() > 10_000  # the first mentions are in the bundle's own set-up code
+    )
+    icons: dict[str, list] = {}
+    for match in _FA_ICON.finditer(bundle):
+        family = next((f for end, f in ends if end > match.start()), None)
+        if family is None:
+            continue
+        names = [match.group(1) or match.group(2)]
+        names += [a.strip('"') for a in match.group(5).split(",") if a.startswith('"')]
+        path = json.loads(match.group(6))
+        path = path if isinstance(path, str) else " ".join(path)  # duotone: both layers
+        for name in names:
+            icons.setdefault(f"{family}:{name}", [int(match.group(3)), int(match.group(4)), path])
+    return icons
+
+
+# Converts <i class="fa-solid fa-bars"> to an inline SVG, at once and for elements that
+# scripts add later, as Font Awesome's own script does; keeps the element's other
+# classes and attributes (the theme switch shows one icon per mode through them).
+_ICONS_RUNTIME = """\
+(() => {
+  const ICONS = %s;
+  const FAMILY = {"fa-brands": "b", fab: "b", "fa-regular": "r", far: "r"};
+  const NS = "http://www.w3.org/2000/svg";
+  function draw(el) {
+    const classes = Array.from(el.classList);
+    const family = classes.map(c => FAMILY[c]).find(Boolean) || "s";
+    const icon = classes.filter(c => c.startsWith("fa-"))
+      .map(c => ICONS[family + ":" + c.slice(3)] || ICONS["s:" + c.slice(3)]).find(Boolean);
+    if (!icon) return;
+    const svg = document.createElementNS(NS, "svg");
+    for (const attr of el.attributes) if (attr.name !== "class") svg.setAttribute(attr.name, attr.value);
+    svg.setAttribute("class", ["svg-inline--fa"].concat(classes.filter(c =>
+      !["fa", "fas", "far", "fab", "fa-solid", "fa-regular", "fa-brands"].includes(c))).join(" "));
+    svg.setAttribute("viewBox", "0 0 " + icon[0] + " " + icon[1]);
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", icon[2]);
+    svg.appendChild(path);
+    el.replaceWith(svg);
+  }
+  const SELECTOR = "i.fa, i.fas, i.far, i.fab, i[class*='fa-']";
+  const drawAll = root => root.querySelectorAll(SELECTOR).forEach(draw);
+  new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
+    if (n.nodeType !== 1) return;
+    if (n.matches(SELECTOR)) draw(n); else drawAll(n);
+  }))).observe(document.documentElement, {childList: true, subtree: true});
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => drawAll(document));
+  drawAll(document);
+})();
+"""
+
+
+def icon_names(text: str) -> set[str]:
+    """The icon names a page or script mentions (``fa-bars`` -> ``bars``)."""
+    return {name for name in _ICON_NAME.findall(text) if name not in _FA_NOT_ICONS}
+
+
+def write_icon_subset(outdir: Path, pages: list[Path]) -> str | None:
+    """Write ``_static/icons.js`` with the icons that ``pages`` and the site's scripts name;
+    return its digest (for the pages' links), or None when the theme ships no Font Awesome."""
+    bundle_file = outdir / FONTAWESOME_JS
+    if not bundle_file.is_file():
+        return None
+    icons = fontawesome_icons(bundle_file.read_text(encoding="utf-8"))
+    wanted: set[str] = set()
+    for file in [*pages, *sorted((outdir / "_static").rglob("*.js"))]:
+        if file.name in ("fontawesome.js", "icons.js") or "mathjax" in file.parts:
+            continue
+        wanted |= icon_names(file.read_text(encoding="utf-8", errors="replace"))
+    subset = {key: value for key, value in icons.items() if key.split(":", 1)[1] in wanted}
+    script = _ICONS_RUNTIME % json.dumps(subset, sort_keys=True, separators=(",", ":"))
+    (outdir / ICONS_JS).write_text(script, encoding="utf-8")
+    return hashlib.sha256(script.encode()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------- 4. pages
+
+_FONTAWESOME_SCRIPT = re.compile(r'src="((?:\.\./)*)_static/scripts/fontawesome\.js[^"]*"')
+# The table of contents: <a ...>Title</a><details><summary><span ...><i ...></i></span></summary>
+_TOC_FOLD = re.compile(r'(<a class="reference internal" href="[^"]*">([^<]*)</a><details>)<summary>')
+_IMG = re.compile(r"<img (?![^>]*\bloading=)(?![^>]*\bsrc=\"data:)")
+
+
+def fix_page(html: str, icons_digest: str | None) -> str:
+    """The page with the icon script swapped, named fold buttons and lazy figures.
+    Running it again changes nothing."""
+    if icons_digest:
+        html = _FONTAWESOME_SCRIPT.sub(rf'src="\1{ICONS_JS}?v={icons_digest}"', html)
+    html = _TOC_FOLD.sub(r'\1<summary aria-label="Sections of \2">', html)
+    start = html.find('<article class="bd-article"')
+    if start >= 0:
+        html = html[:start] + _IMG.sub('<img loading="lazy" decoding="async" ', html[start:])
+    return html
+
+
+def fix_built_pages(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    pages = sorted(outdir.rglob("*.html"))
+    digest = write_icon_subset(outdir, pages)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        fixed = fix_page(text, digest)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("doctree-resolved", drop_cdn_font_awesome)
     app.connect("html-page-context", drop_duplicate_scripts)
+    app.connect("build-finished", fix_built_pages)
+    app.add_css_file("site.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
