@@ -19,8 +19,10 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`
    table of contents' fold buttons (``<summary>`` with only an icon) get a name; figures
    in the content load lazily (``loading="lazy"``), so a phone fetches only those it
    shows.
-5. ``_static/site.css`` (added to every page): the code column holds 80 characters,
-   figures stay readable in dark mode, and the print layout of the PDF (``make pdf``).
+5. ``_static/site.css`` and ``_static/site.js`` (added to every page): the code column
+   holds 80 characters at 1280 px; solutions show where the keyboard focus is; code blocks
+   that scroll sideways get a tab stop also once a reader unfolds them (the theme only
+   sets those on load).
 """
 
 from __future__ import annotations
@@ -178,7 +180,9 @@ def write_icon_subset(outdir: Path, pages: list[Path]) -> str | None:
 
 _FONTAWESOME_SCRIPT = re.compile(r'src="((?:\.\./)*)_static/scripts/fontawesome\.js[^"]*"')
 # The table of contents: <a ...>Title</a><details><summary><span ...><i ...></i></span></summary>
-_TOC_FOLD = re.compile(r'(<a class="reference internal" href="[^"]*">([^<]*)</a><details>)<summary>')
+_TOC_FOLD = re.compile(
+    r'(<a class="[^"]*\breference internal\b[^"]*" href="[^"]*">([^<]*)</a><details[^>]*>)<summary>'
+)
 _IMG = re.compile(r"<img (?![^>]*\bloading=)(?![^>]*\bsrc=\"data:)")
 
 
@@ -212,4 +216,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", drop_duplicate_scripts)
     app.connect("build-finished", fix_built_pages)
     app.add_css_file("site.css")
+    app.add_js_file("site.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
