@@ -29,12 +29,14 @@ CACHE_KEY = $(shell cat dlcourse/*.py requirements.txt pyproject.toml | sha256su
 RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND= \
 	PYTHONPATH=$(CURDIR)
 
-.PHONY: help venv book test bench sync student serve clean distclean
+.PHONY: help venv book test bench sync student serve clean distclean pdf bench-site
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
 	@echo "make test       run the dlcourse unit tests, every chapter (nbval) and the browser checks"
 	@echo "make bench      time each chapter and a warm rebuild; write $(BUILD)/bench.md and .json"
+	@echo "make pdf        the whole course as one PDF, $(BUILD)/pdf/course.pdf (after make book)"
+	@echo "make bench-site weight and Lighthouse score of every page; $(BUILD)/bench-site.md"
 	@echo "make sync       regenerate the paired book/*.ipynb from the chapters' .md files"
 	@echo "make student    write solution-free notebooks for students to $(BUILD)/student"
 	@echo "  Working on one chapter (see CONTRIBUTING.md):"
@@ -74,6 +76,15 @@ test: $(STAMP)
 # One chapter, without the rebuild: make bench BENCH_ARGS="regression --skip-rebuild"
 bench: $(STAMP)
 	$(RUN_ENV) $(BIN)/python benchmarks/book.py $(BENCH_ARGS)
+
+# The whole course as one PDF, printed from the built site by the system's Chromium.
+pdf: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m tools.pdf
+
+# A benchmark, not a test: bytes and Lighthouse mobile score per page of _build/html
+# (installs lighthouse with npm into $(BUILD)/lighthouse on first use).
+bench-site: $(STAMP)
+	$(RUN_ENV) $(BIN)/python benchmarks/site.py $(BENCH_ARGS)
 
 # The .md files are the chapters' source; each has a committed, output-free .ipynb twin
 # that the site's Colab and Binder buttons open. Run after editing or adding a chapter.
