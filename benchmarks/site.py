@@ -84,8 +84,9 @@ def browser_transfer(context, base_url: str, page: str) -> int:
     tab = context.new_page()
     tab.on(
         "requestfinished",
-        lambda req: req.url.startswith(base_url)
-        and received.append(req.sizes()["responseBodySize"]),
+        lambda req: (
+            req.url.startswith(base_url) and received.append(req.sizes()["responseBodySize"])
+        ),
     )
     tab.goto(base_url + page, wait_until="load")
     tab.evaluate(
@@ -162,9 +163,13 @@ def over_limits(results: dict[str, dict]) -> list[str]:
         if row["html_kB"] * 1000 > site.MAX_HTML:
             found.append(f"{page}: HTML {row['html_kB']:,.0f} kB > {site.MAX_HTML / 1000:,.0f} kB")
         if row["sent_kB"] * 1000 > site.MAX_TRANSFER:
-            found.append(f"{page}: sent {row['sent_kB']:,.0f} kB > {site.MAX_TRANSFER / 1000:,.0f} kB")
+            found.append(
+                f"{page}: sent {row['sent_kB']:,.0f} kB > {site.MAX_TRANSFER / 1000:,.0f} kB"
+            )
         if "score" in row and row["score"] < TARGET_SCORE:
-            found.append(f"{page}: Lighthouse mobile performance {row['score']:.2f} < {TARGET_SCORE}")
+            found.append(
+                f"{page}: Lighthouse mobile performance {row['score']:.2f} < {TARGET_SCORE}"
+            )
     return found
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from site_static import Page, Problem
-
 from tools import site
 
 AXE_IMPACTS = ("critical", "serious")  # the gate: none of these
@@ -94,8 +93,10 @@ def open_page(context, base_url: str, page: Page, problems: list[Problem] | None
     """A new tab on ``page``, with listeners that add console errors and failed or off-site
     requests to ``problems``; waits for the page, MathJax and the network to settle.
     Returns (tab, transferred): ``transferred`` is the list of (url, bytes received)."""
-    add = (lambda kind, detail: problems.append(Problem(kind, detail))) if problems is not None else (
-        lambda kind, detail: None
+    add = (
+        (lambda kind, detail: problems.append(Problem(kind, detail)))
+        if problems is not None
+        else (lambda kind, detail: None)
     )
 
     def is_local(url: str) -> bool:
@@ -125,8 +126,10 @@ def open_page(context, base_url: str, page: Page, problems: list[Problem] | None
     )
     tab.on(
         "requestfinished",
-        lambda req: req.url.startswith(base_url)
-        and transferred.append((req.url, req.sizes()["responseBodySize"])),
+        lambda req: (
+            req.url.startswith(base_url)
+            and transferred.append((req.url, req.sizes()["responseBodySize"]))
+        ),
     )
     tab.goto(base_url + page.html_path, wait_until="load")
     tab.evaluate(
@@ -247,9 +250,7 @@ _PRIMARY_SHOWN_JS = """
   return getComputedStyle(bar).visibility !== 'hidden' && box.width > 0 && box.right > 0;
 }
 """
-_SECONDARY_SHOWN_JS = _PRIMARY_SHOWN_JS.replace("primary", "secondary").replace(
-    "a.reference", "a"
-)
+_SECONDARY_SHOWN_JS = _PRIMARY_SHOWN_JS.replace("primary", "secondary").replace("a.reference", "a")
 
 
 def check_navigation(context, base_url: str, page: Page, width: int) -> list[Problem]:
@@ -274,7 +275,9 @@ def check_navigation(context, base_url: str, page: Page, width: int) -> list[Pro
             if tab.evaluate(shown_js) == before:
                 add(f"the {side} sidebar's button does not {'hide' if before else 'show'} it")
                 continue
-            modal = tab.evaluate(f"() => !!document.querySelector('#pst-{side}-sidebar-modal[open]')")
+            modal = tab.evaluate(
+                f"() => !!document.querySelector('#pst-{side}-sidebar-modal[open]')"
+            )
             if modal:
                 tab.keyboard.press("Escape")
             else:
@@ -294,8 +297,11 @@ def check_navigation(context, base_url: str, page: Page, width: int) -> list[Pro
         for index in range(links.count()):
             link = links.nth(index)
             href = link.get_attribute("href") or ""
-            if link.is_visible() and href and not href.startswith("#") and "current" not in (
-                link.get_attribute("class") or ""
+            if (
+                link.is_visible()
+                and href
+                and not href.startswith("#")
+                and "current" not in (link.get_attribute("class") or "")
             ):
                 target = link
                 break
@@ -400,9 +406,7 @@ def _operate(tab, wanted: dict[str, str], reached: set[str], add) -> None:
                 add(f"Enter on the {kind} does not open it")
             else:
                 tab.keyboard.press("ArrowDown")
-                inside = tab.evaluate(
-                    "() => !!document.activeElement.closest('.dropdown-menu')"
-                )
+                inside = tab.evaluate("() => !!document.activeElement.closest('.dropdown-menu')")
                 if not inside:
                     add(f"the arrow keys do not move into the open {kind}")
             tab.keyboard.press("Escape")

@@ -272,9 +272,14 @@ def _check_links(soup, file: Path, html_dir: Path, add) -> None:
         dest = (file.parent / path).resolve() if path else file
         if dest.is_dir():
             dest = dest / "index.html"
-        where = dest.relative_to(html_dir.resolve()) if dest.is_relative_to(html_dir.resolve()) else dest
+        where = (
+            dest.relative_to(html_dir.resolve())
+            if dest.is_relative_to(html_dir.resolve())
+            else dest
+        )
         if not dest.is_file():
-            add("link", f"link {href!r} ({_text(link)!r}) leads to a missing page /{where}")
+            hint = ": run `make pdf`" if dest.name == "course.pdf" else ""
+            add("link", f"link {href!r} ({_text(link)!r}) leads to a missing page /{where}{hint}")
             continue
         if not fragment or dest.suffix != ".html":
             continue
@@ -306,7 +311,8 @@ def _check_cells(main, add) -> None:
             reason = expected_output(source)
         except SyntaxError as error:
             add(
-                "output", f"code cell {number} is not valid Python ({error.msg}, line {error.lineno})"
+                "output",
+                f"code cell {number} is not valid Python ({error.msg}, line {error.lineno})",
             )
             continue
         if reason:
@@ -328,4 +334,3 @@ def _check_launch_links(soup, page: Page, launch: dict[str, str], add) -> None:
             add("launch", f"no {service} launch button ({prefix}...)")
         elif f"/{stem}." not in links[0]:
             add("launch", f"the {service} launch button does not open this page: {links[0]}")
-

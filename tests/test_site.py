@@ -37,7 +37,6 @@ import pytest
 import site_browser
 import site_static
 from site_static import Problem, expected_output
-
 from tools import book, site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -322,9 +321,7 @@ def test_icon_subset_reads_the_font_awesome_bundle():
     assert icons["b:github"] == [496, 512, "M1 2z"]
     assert icons["r:sun"] == [512, 512, "M3 4z"]
     assert icons["s:step-forward"] == icons["s:forward-step"] == [320, 512, "M5 6z M7 8z"]
-    assert fixes.icon_names('<i class="fa fa-step-forward fa-lg"></i> fa-solid') == {
-        "step-forward"
-    }
+    assert fixes.icon_names('<i class="fa fa-step-forward fa-lg"></i> fa-solid') == {"step-forward"}
 
 
 def test_page_fixes_name_the_toc_folds_and_are_idempotent():

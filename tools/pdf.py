@@ -11,7 +11,8 @@ Ready for paper means: MathJax has typeset every formula; every figure has loade
 each animation stands still on its first frame, without its buttons; navigation, sidebars,
 launch and copy buttons and the "show code" toggles of hidden code are left out.
 
-``python -m tools.pdf`` builds it from ``_build/html`` (run ``make book`` first);
+``python -m tools.pdf`` builds it from ``_build/html`` (run ``make book`` first) and puts a
+copy into the site, ``_build/html/course.pdf``, which the landing page offers for download;
 :func:`pdf_problem` and :func:`check_pdf` are what ``tests/test_site.py`` uses.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -26,6 +28,8 @@ from pathlib import Path
 from tools import book, site
 
 PDF = book.BUILD / "pdf" / "course.pdf"
+# The copy the site offers for download (book/intro.md links to it).
+SITE_COPY = book.HTML / "course.pdf"
 
 PRINT_CSS = """
 @media print {
@@ -207,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     started, cpu = time.time(), time.process_time()
     out = build(out=args.out)
+    shutil.copyfile(out, SITE_COPY)
     chapters = chapters_in(out)
     print(
         f"make pdf: {book.relative(out)}: {chapters[-1][2]} pages, {len(chapters)} chapters, "

@@ -208,9 +208,11 @@ def _local_file(html_dir: Path, base: Path, url: str) -> Path | None:
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("data:", "#", "//")) or not parts.path:
         return None
-    return (base / unquote(parts.path)).resolve() if not parts.path.startswith("/") else (
-        html_dir / unquote(parts.path).lstrip("/")
-    ).resolve()
+    return (
+        (base / unquote(parts.path)).resolve()
+        if not parts.path.startswith("/")
+        else (html_dir / unquote(parts.path).lstrip("/")).resolve()
+    )
 
 
 def page_weight(html_dir: Path, page: str) -> PageWeight:
