@@ -5,7 +5,9 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`
 
 1. Matplotlib's animation player (``to_jshtml``) links Font Awesome 4 from a CDN for
    the icons of its buttons. The link is dropped: the site draws those icons itself
-   (see 3), also offline, and no page asks the network for anything.
+   (see 3), also offline, and no page asks the network for anything. Frames it embeds
+   as PNG are stored as lossless WebP instead (a third of the bytes), as
+   ``dlcourse.show_animation`` does itself.
 2. Sphinx before 8.2 writes an inline ``<script>`` (one added with a body and no
    file) twice (sphinx-doc/sphinx#13402). sphinx-thebe adds one that declares
    ``const THEBE_JS_URL``, so the second copy throws a SyntaxError on every page.
@@ -15,7 +17,10 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`
    build, :func:`write_icon_subset` writes ``_static/icons.js`` with only the icons the
    pages and scripts name (about 30; a few kB) and a small replacement of Font Awesome's
    ``<i class="fa-...">`` to inline ``<svg>`` conversion, and the pages load it instead.
-4. Every page's HTML gets small accessibility and weight fixes (:func:`fix_page`): the
+   The few icons the stylesheets draw with Font Awesome's web fonts come from subsets of
+   those fonts (:func:`write_font_subsets`, ``_static/fa-subset.css``).
+4. Figures are stored as 256-colour PNGs (:func:`shrink_figures`): a third of the bytes.
+   Every page's HTML gets small accessibility and weight fixes (:func:`fix_page`): the
    table of contents' fold buttons (``<summary>`` with only an icon) get a name; figures
    in the content load lazily (``loading="lazy"``), so a phone fetches only those it
    shows.
@@ -42,12 +47,36 @@ CDN_FONT_AWESOME = re.compile(
 )
 
 
-def drop_cdn_font_awesome(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Remove the CDN stylesheet link from raw HTML outputs (animation players)."""
+# A frame of matplotlib's player: frames[3] = "data:image/png;base64,iVBO...\\\n...";
+_PNG_FRAME = re.compile(r'(frames\[\d+\] = ")data:image/png;base64,([^"]*)"')
+
+
+def _webp_frame(match: re.Match) -> str:
+    """One embedded PNG frame as lossless WebP (about a third of the bytes)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = base64.b64decode(match.group(2).replace("\\\n", ""))
+    with Image.open(io.BytesIO(data)) as image:
+        buffer = io.BytesIO()
+        image.save(buffer, "WEBP", lossless=True, method=4)
+    if buffer.tell() >= len(data):
+        return match.group(0)
+    return f'{match.group(1)}data:image/webp;base64,{base64.b64encode(buffer.getvalue()).decode()}"'
+
+
+def fix_players(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Animation players in raw HTML outputs: drop the CDN stylesheet link, and store
+    frames embedded as PNG (``to_jshtml``) as lossless WebP, as ``show_animation`` does."""
     for node in list(doctree.findall(nodes.raw)):
         text = node.astext()
-        if "html" in node.get("format", "").split() and CDN_FONT_AWESOME.search(text):
-            node.replace_self(nodes.raw("", CDN_FONT_AWESOME.sub("", text), **node.attributes))
+        if "html" not in node.get("format", "").split():
+            continue
+        fixed = _PNG_FRAME.sub(_webp_frame, CDN_FONT_AWESOME.sub("", text))
+        if fixed != text:
+            node.replace_self(nodes.raw("", fixed, **node.attributes))
 
 
 def _script_key(script: Any) -> tuple:
@@ -141,7 +170,7 @@ _ICONS_RUNTIME = """\
     svg.appendChild(path);
     el.replaceWith(svg);
   }
-  const SELECTOR = "i.fa, i.fas, i.far, i.fab, i[class*='fa-']";
+  const SELECTOR = "i.fa, i.fas, i.far, i.fab, i[class*='fa-'], span[class*='fa-']";
   const drawAll = root => root.querySelectorAll(SELECTOR).forEach(draw);
   new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
     if (n.nodeType !== 1) return;
@@ -176,6 +205,91 @@ def write_icon_subset(outdir: Path, pages: list[Path]) -> str | None:
     return hashlib.sha256(script.encode()).hexdigest()[:16]
 
 
+# The theme's stylesheets also draw a few icons with Font Awesome's web fonts (admonition
+# titles, the "on this page" arrow): each font is 120-160 kB. Subsets with only the glyphs
+# the stylesheets name (a few kB) are written next to them and declared after the theme's.
+FONT_DIR = "_static/vendor/fontawesome/webfonts"
+FONT_SUBSET_CSS = "_static/fa-subset.css"
+_FONTS = {  # file stem: (family, weight)
+    "fa-solid-900": ("Font Awesome 6 Free", 900),
+    "fa-regular-400": ("Font Awesome 6 Free", 400),
+    "fa-brands-400": ("Font Awesome 6 Brands", 400),
+}
+_PUA = re.compile(r"[\ue000-\uf8ff]|\\(f[0-9a-f]{3})")
+_PST_ICON = re.compile(r'--pst-icon-[a-z-]+:"([^"]*)"')
+
+
+def css_icon_codepoints(static: Path) -> set[int]:
+    """Private-use code points (icon glyphs) the site's stylesheets put in ``content``:
+    the theme's ``--pst-icon-*`` variables and every other stylesheet's escapes. Font
+    Awesome's own class list in the theme's stylesheet (2,000 icons) is left out: the
+    pages' icons are SVGs (see 3)."""
+    found: set[int] = set()
+    for css in sorted(static.rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        if css.name == "pydata-sphinx-theme.css":
+            text = " ".join(_PST_ICON.findall(text))
+        for match in _PUA.finditer(text):
+            found.add(int(match.group(1), 16) if match.group(1) else ord(match.group()))
+    return found
+
+
+def write_font_subsets(outdir: Path) -> None:
+    """Subset the theme's Font Awesome fonts to the glyphs its stylesheets use."""
+    from fontTools import subset  # fontTools comes with matplotlib
+
+    folder = outdir / FONT_DIR
+    codepoints = css_icon_codepoints(outdir / "_static")
+    rules = []
+    for stem, (family, weight) in _FONTS.items():
+        source = folder / f"{stem}.ttf"
+        if not source.is_file() or not codepoints:
+            continue
+        options = subset.Options()
+        options.flavor = "woff"  # zlib: woff2 would need the brotli package
+        options.ignore_missing_unicodes = True
+        font = subset.load_font(str(source), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=codepoints)
+        subsetter.subset(font)
+        subset.save_font(font, str(folder / f"{stem}.subset.woff"), options)
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight};'
+            f' font-display: block; src: url("vendor/fontawesome/webfonts/{stem}.subset.woff")'
+            ' format("woff"); }'
+        )
+    (outdir / FONT_SUBSET_CSS).write_text(
+        "/* Written by _ext/site_fixes.py: Font Awesome with only the glyphs the stylesheets"
+        " use. */\n" + "\n".join(rules) + "\n",
+        encoding="utf-8",
+    )
+
+
+# ----------------------------------------------------------------------- figures
+
+
+def shrink_figures(outdir: Path) -> None:
+    """Store the figures (``_images/*.png``) as 256-colour PNGs where that saves at least a
+    tenth: a plot has few colours, and its PNG shrinks to a third or so, with no visible
+    change. Figures with transparency, and those already with a palette, stay as they are."""
+    import io
+
+    from PIL import Image
+
+    for png in sorted((outdir / "_images").glob("*.png")):
+        with Image.open(png) as image:
+            if image.mode in ("P", "L", "1"):
+                continue
+            rgba = image.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:
+            continue  # transparent somewhere
+        palette = rgba.convert("RGB").quantize(256, dither=Image.Dither.FLOYDSTEINBERG)
+        buffer = io.BytesIO()
+        palette.save(buffer, "PNG", optimize=True)
+        if buffer.tell() < 0.9 * png.stat().st_size:
+            png.write_bytes(buffer.getvalue())
+
+
 # ----------------------------------------------------------------------- 4. pages
 
 _FONTAWESOME_SCRIPT = re.compile(r'src="((?:\.\./)*)_static/scripts/fontawesome\.js[^"]*"')
@@ -204,6 +318,8 @@ def fix_built_pages(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     pages = sorted(outdir.rglob("*.html"))
     digest = write_icon_subset(outdir, pages)
+    write_font_subsets(outdir)
+    shrink_figures(outdir)
     for page in pages:
         text = page.read_text(encoding="utf-8")
         fixed = fix_page(text, digest)
@@ -211,10 +327,32 @@ def fix_built_pages(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+def _fingerprint(app: Sphinx) -> str:
+    """A hash of this extension and of the book's own static files."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for file in sorted((Path(app.srcdir) / "_static").rglob("*")):
+        if file.is_file():
+            digest.update(file.name.encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+def reread_when_fixes_change(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Every page, when this extension or ``_static/`` changed since the last build: Sphinx
+    would otherwise rewrite only the pages whose source changed, and the others would keep
+    the old fixes (their outputs come from the execution cache, so nothing runs again)."""
+    fingerprint = _fingerprint(app)
+    if getattr(env, "site_fixes_fingerprint", None) == fingerprint:
+        return []
+    env.site_fixes_fingerprint = fingerprint
+    return sorted(env.found_docs)
+
+
 def setup(app: Sphinx) -> dict:
-    app.connect("doctree-resolved", drop_cdn_font_awesome)
+    app.connect("env-get-outdated", reread_when_fixes_change)
+    app.connect("doctree-resolved", fix_players)
     app.connect("html-page-context", drop_duplicate_scripts)
     app.connect("build-finished", fix_built_pages)
     app.add_css_file("site.css")
+    app.add_css_file("fa-subset.css")  # written after the build: see write_font_subsets
     app.add_js_file("site.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,6 +1,7 @@
 // Code blocks that scroll sideways get a tab stop, so that the keyboard can scroll them.
 // The theme sets these when the page loads and when content is added, but not when a
-// reader unfolds a solution or hidden code, which is when those blocks first get a width.
+// reader unfolds a solution or hidden code (which is when those blocks first get a width)
+// or switches the colour mode (the dark code style's bold can make a line overflow).
 (() => {
   const update = () => {
     document.querySelectorAll("pre, .cell_output > .output").forEach((el) => {
@@ -16,4 +17,8 @@
   document.addEventListener("click", later, true);
   window.addEventListener("resize", later);
   window.addEventListener("load", update);
+  new MutationObserver(() => requestAnimationFrame(update)).observe(document.documentElement, {
+    attributes: true,
+    attributeFilter: ["data-theme"],
+  });
 })();
