@@ -172,12 +172,12 @@ _ICONS_RUNTIME = """\
   }
   const SELECTOR = "i.fa, i.fas, i.far, i.fab, i[class*='fa-'], span[class*='fa-']";
   const drawAll = root => root.querySelectorAll(SELECTOR).forEach(draw);
+  // The script is deferred: the page is parsed. Draw its icons, then those scripts add.
+  drawAll(document);
   new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(n => {
     if (n.nodeType !== 1) return;
     if (n.matches(SELECTOR)) draw(n); else drawAll(n);
-  }))).observe(document.documentElement, {childList: true, subtree: true});
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => drawAll(document));
-  drawAll(document);
+  }))).observe(document.body, {childList: true, subtree: true});
 })();
 """
 
@@ -292,7 +292,7 @@ def shrink_figures(outdir: Path) -> None:
 
 # ----------------------------------------------------------------------- 4. pages
 
-_FONTAWESOME_SCRIPT = re.compile(r'src="((?:\.\./)*)_static/scripts/fontawesome\.js[^"]*"')
+_FONTAWESOME_SCRIPT = re.compile(r'<script src="((?:\.\./)*)_static/scripts/fontawesome\.js[^"]*"')
 # The table of contents: <a ...>Title</a><details><summary><span ...><i ...></i></span></summary>
 _TOC_FOLD = re.compile(
     r'(<a class="[^"]*\breference internal\b[^"]*" href="[^"]*">([^<]*)</a><details[^>]*>)<summary>'
@@ -304,7 +304,7 @@ def fix_page(html: str, icons_digest: str | None) -> str:
     """The page with the icon script swapped, named fold buttons and lazy figures.
     Running it again changes nothing."""
     if icons_digest:
-        html = _FONTAWESOME_SCRIPT.sub(rf'src="\1{ICONS_JS}?v={icons_digest}"', html)
+        html = _FONTAWESOME_SCRIPT.sub(rf'<script defer src="\1{ICONS_JS}?v={icons_digest}"', html)
     html = _TOC_FOLD.sub(r'\1<summary aria-label="Sections of \2">', html)
     start = html.find('<article class="bd-article"')
     if start >= 0:

@@ -100,7 +100,7 @@ def browser_transfer(context, base_url: str, page: str) -> int:
           }));
         }"""
     )
-    tab.wait_for_load_state("networkidle")
+    site.settle(tab)
     tab.close()
     return sum(received)
 

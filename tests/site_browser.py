@@ -27,6 +27,16 @@ from tools import site
 
 AXE_IMPACTS = ("critical", "serious")  # the gate: none of these
 
+# MathJax typesets lazily (the formulas in view): wait for it, then have it typeset all.
+TYPESET_ALL_JS = """
+async () => {
+  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return;
+  await MathJax.startup.promise;
+  const doc = MathJax.startup.document;
+  if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
+}
+"""
+
 # Collected in the page after it has loaded (MathJax and the theme's scripts done).
 _PAGE_FACTS_JS = """
 async () => {
@@ -43,7 +53,9 @@ async () => {
     images: Array.from(document.images).map(img => ({
       src: img.getAttribute('src') || '', complete: img.complete, width: img.naturalWidth})),
     math: Array.from(main.querySelectorAll('.math')).map(el => ({
-      typeset: el.querySelector('mjx-container') !== null, text: text(el)})),
+      // typeset, not a lazy placeholder: the container holds the formula's layout
+      typeset: el.querySelector('mjx-container mjx-math, mjx-container svg') !== null,
+      text: text(el)})),
     mathErrors: Array.from(main.querySelectorAll('mjx-merror')).map(el =>
       el.getAttribute('data-mjx-error') || text(el)),
     hasMathJax: typeof window.MathJax === 'object' && !!window.MathJax.version,
@@ -57,7 +69,7 @@ mode => {
   document.documentElement.dataset.mode = mode;
   document.documentElement.dataset.theme = mode;
   // after the theme's colour transitions, so that axe sees the final colours
-  return new Promise(done => setTimeout(done, 400));
+  return new Promise(done => setTimeout(done, 700));
 }
 """
 
@@ -132,11 +144,8 @@ def open_page(context, base_url: str, page: Page, problems: list[Problem] | None
         ),
     )
     tab.goto(base_url + page.html_path, wait_until="load")
-    tab.evaluate(
-        "async () => { if (window.MathJax && MathJax.startup && MathJax.startup.promise)"
-        " await MathJax.startup.promise; }"
-    )
-    tab.wait_for_load_state("networkidle")
+    tab.evaluate(TYPESET_ALL_JS)
+    site.settle(tab)
     return tab, transferred
 
 
@@ -160,7 +169,7 @@ def check_page(
     tab, transferred = open_page(context, base_url, page, problems)
     try:
         facts = tab.evaluate(_PAGE_FACTS_JS)
-        tab.wait_for_load_state("networkidle")
+        site.settle(tab)
         _check_facts(facts, add)
         total = sum(size for _, size in transferred)
         if total > site.MAX_TRANSFER:
@@ -349,8 +358,9 @@ _MARK_CONTROLS_JS = """
 
 def check_keyboard(context, base_url: str, page: Page, *, max_tabs: int = 1500) -> list[Problem]:
     """Every launch, download, colour-mode, sidebar, hidden-code, solution and player control
-    of ``page`` is reached by Tab alone, and Enter operates the menus, the colour switch, the
-    hidden code and the solutions."""
+    of ``page`` is reached by Tab alone, and Enter operates the menus (and the arrow keys
+    move into them), the colour switch, the sidebar button, the hidden code and the
+    solutions."""
     problems: list[Problem] = []
     add = lambda detail: problems.append(Problem("keyboard", detail))  # noqa: E731
     tab, _ = open_page(context, base_url, page)
@@ -390,7 +400,7 @@ def _operate(tab, wanted: dict[str, str], reached: set[str], add) -> None:
     done: set[str] = set()
     for mark in sorted(reached, key=int):
         kind = wanted[mark].rsplit(" ", 1)[0]
-        if kind in done or kind in ("site navigation button", "animation player"):
+        if kind in done or kind == "animation player":
             continue
         done.add(kind)
         selector = f'[data-kbd="{mark}"]'
@@ -410,6 +420,15 @@ def _operate(tab, wanted: dict[str, str], reached: set[str], add) -> None:
                 if not inside:
                     add(f"the arrow keys do not move into the open {kind}")
             tab.keyboard.press("Escape")
+        elif kind == "site navigation button":
+            before = tab.evaluate(_PRIMARY_SHOWN_JS)
+            tab.keyboard.press("Enter")
+            tab.wait_for_timeout(400)
+            if tab.evaluate(_PRIMARY_SHOWN_JS) == before:
+                add("Enter on the site navigation button does not show or hide the sidebar")
+            _focus(tab, mark)
+            tab.keyboard.press("Enter")  # and back
+            tab.wait_for_timeout(400)
         elif kind == "colour-mode switch":
             before = tab.evaluate("() => document.documentElement.dataset.mode")
             tab.keyboard.press("Enter")

@@ -333,7 +333,7 @@ def test_page_fixes_name_the_toc_folds_and_are_idempotent():
         '</nav><article class="bd-article"><img src="a.png" alt="A"><img src="data:x" alt="B">'
     )
     fixed = fixes.fix_page(page, "abc")
-    assert 'src="../_static/icons.js?v=abc"' in fixed
+    assert '<script defer src="../_static/icons.js?v=abc"' in fixed
     assert '<summary aria-label="Sections of Dense networks">' in fixed
     assert '<img loading="lazy" decoding="async" src="a.png"' in fixed
     assert '<img src="data:x"' in fixed  # embedded frames stay as they are

@@ -153,6 +153,17 @@ def launch_chromium(executable: str, **options):
             context.close()
 
 
+def settle(tab, timeout_ms: int = 15_000) -> None:
+    """Wait until the page's network has been quiet for half a second, or ``timeout_ms``
+    (a playing animation player may keep Chromium from ever calling the network idle)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        tab.wait_for_load_state("networkidle", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass
+
+
 # ------------------------------------------------------------------------------ weight
 
 
