@@ -136,13 +136,14 @@ def open_page(context, base_url: str, page: Page, problems: list[Problem] | None
         "response",
         lambda res: res.status >= 400 and add("request", f"HTTP {res.status}: {res.url}"),
     )
-    tab.on(
-        "requestfinished",
-        lambda req: (
-            req.url.startswith(base_url)
-            and transferred.append((req.url, req.sizes()["responseBodySize"]))
-        ),
-    )
+    def received(request) -> None:
+        if request.url.startswith(base_url):
+            try:
+                transferred.append((request.url, request.sizes()["responseBodySize"]))
+            except Exception:  # noqa: BLE001 - the tab closed while Playwright asked
+                pass
+
+    tab.on("requestfinished", received)
     tab.goto(base_url + page.html_path, wait_until="load")
     tab.evaluate(TYPESET_ALL_JS)
     site.settle(tab)
