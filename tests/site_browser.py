@@ -136,6 +136,7 @@ def open_page(context, base_url: str, page: Page, problems: list[Problem] | None
         "response",
         lambda res: res.status >= 400 and add("request", f"HTTP {res.status}: {res.url}"),
     )
+
     def received(request) -> None:
         if request.url.startswith(base_url):
             try:
