@@ -11,7 +11,8 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`
 2. Sphinx before 8.2 writes an inline ``<script>`` (one added with a body and no
    file) twice (sphinx-doc/sphinx#13402). sphinx-thebe adds one that declares
    ``const THEBE_JS_URL``, so the second copy throws a SyntaxError on every page.
-   Exact duplicates are dropped from each page's list of scripts.
+   Exact duplicates are dropped from each page's list of scripts. A page without
+   formulas loads no MathJax (Sphinx loads it on the root page when any page has math).
 3. The theme draws its icons with Font Awesome's JavaScript, ``fontawesome.js``: all
    2,000 icons, 1.5 MB (540 kB gzipped), loaded before the page can render. After the
    build, :func:`write_icon_subset` writes ``_static/icons.js`` with only the icons the
@@ -99,6 +100,25 @@ def drop_duplicate_scripts(
             seen.add(key)
             unique.append(script)
     context["script_files"] = unique
+
+
+def drop_unused_mathjax(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """No MathJax (263 kB gzipped) on a page without formulas. Sphinx loads it on the root
+    page whenever any page of the book has one (it counts the pages the root's toctree
+    includes, for single-page builds)."""
+    if doctree is None or "script_files" not in context:
+        return
+    if any(True for _ in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))):
+        return
+
+    def is_mathjax(script: Any) -> bool:
+        filename = str(getattr(script, "filename", script) or "")
+        body = str(getattr(script, "attributes", {}).get("body", ""))
+        return "mathjax" in filename.lower() or "window.MathJax" in body
+
+    context["script_files"] = [s for s in context["script_files"] if not is_mathjax(s)]
 
 
 # ----------------------------------------------------------------------- 3. icons
@@ -351,6 +371,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-get-outdated", reread_when_fixes_change)
     app.connect("doctree-resolved", fix_players)
     app.connect("html-page-context", drop_duplicate_scripts)
+    app.connect("html-page-context", drop_unused_mathjax, priority=900)  # after mathjax's
     app.connect("build-finished", fix_built_pages)
     app.add_css_file("site.css")
     app.add_css_file("fa-subset.css")  # written after the build: see write_font_subsets
