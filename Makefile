@@ -31,7 +31,7 @@ JUPYTERLAB := jupyterlab==4.6.6
 RUN_ENV := OMP_WAIT_POLICY=PASSIVE DLCOURSE_PROGRESS=off PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND= \
 	PYTHONPATH=$(CURDIR)
 
-.PHONY: help venv book test test-launch bench bench-seeds sync student lab serve clean distclean
+.PHONY: help venv book test test-launch bench bench-seeds bench-site sync student lab pdf serve clean distclean
 
 help:
 	@echo "make book       build the executed site into $(BUILD)/html"
@@ -43,6 +43,8 @@ help:
 	@echo "make test-launch  run each launch notebook alone in a fresh Colab-like environment"
 	@echo "make venv       only install the requirements into $(VENV) (to run chapters locally)"
 	@echo "make lab        JupyterLab (installed into $(VENV) on first use) on book/"
+	@echo "make pdf        the whole course as one PDF, $(BUILD)/pdf/course.pdf (after make book)"
+	@echo "make bench-site weight and Lighthouse score of every page; $(BUILD)/bench-site.md"
 	@echo "  Working on one chapter (see CONTRIBUTING.md):"
 	@echo "  make test CHAPTER=<name>     the unit tests, the chapter lint and book/<name>.md only"
 	@echo "  make preview CHAPTER=<name>  build the site (re-runs changed chapters only), print the page"
@@ -84,6 +86,16 @@ bench: $(STAMP)
 bench-seeds: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m benchmarks.seeds $(ARGS)
 
+# The whole course as one PDF, printed from the built site by the system's Chromium
+# (again only when the site changed since the last one).
+pdf: book
+	$(RUN_ENV) $(BIN)/python -m tools.pdf
+
+# A benchmark, not a test: bytes and Lighthouse mobile score per page of _build/html
+# (installs lighthouse with npm into $(BUILD)/lighthouse on first use).
+bench-site: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m benchmarks.site $(BENCH_ARGS)
+
 # The launch notebooks (what Colab, Binder, JupyterHub and the download button give
 # students) are build products: make book renders them at the end of the build, from the
 # .md files and this build's outputs (_ext/launch_notebooks.py, tools/notebooks.py).
@@ -121,7 +133,7 @@ ifdef CHAPTER
 override PYTEST_ARGS += --ignore=tests/test_site.py -m "not site" tests book/$(CHAPTER).md
 test: check-chapter
 else
-test: book
+test: pdf
 endif
 
 check-chapter: $(STAMP)

@@ -81,7 +81,30 @@ def test_show_animation_describes_the_player_for_screen_readers():
     html = show_animation(animation, alt='A line that tilts up, "step" by step').data
     assert 'alt="A line that tilts up, &quot;step&quot; by step"' in html
     assert 'aria-label="Animation frame"' in html
+    assert 'role="group" aria-label="Animation"' in html
     assert not plt.fignum_exists(fig.number)  # no still copy below the player
+
+
+def test_show_animation_embeds_light_frames_and_shows_the_first_without_script():
+    import base64
+    import io
+    import re
+
+    from matplotlib.animation import FuncAnimation
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=150)
+    (line,) = ax.plot([0, 1], [0, 0])
+    ax.set(title="a tilting line", xlabel="x", ylabel="y")
+    animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i / 10]), frames=12)
+    html = show_animation(animation, alt="A line that tilts up").data
+    frames = re.findall(r'frames\[\d+\] = "data:image/(\w+);base64,', html)
+    assert frames == ["webp"] * 12
+    src = re.search(r'<img alt="[^"]*" src="data:image/webp;base64,([^"]+)"', html)
+    assert src, "the first frame should be the image's src, shown before the script runs"
+    first = Image.open(io.BytesIO(base64.b64decode(src.group(1))))
+    assert first.format == "WEBP" and first.size == (600, 350)  # capped at 100 dpi
+    assert len(html) < 12 * 20_000, "frames should be a few kB each"
 
 
 def test_show_animation_insists_on_alt_text():

@@ -1,31 +1,32 @@
-"""The built site, checked in a real browser (headless Chromium) as students read it.
+"""The built site and its PDF, checked as students meet them.
 
-Every page listed in ``_toc.yml`` is opened from ``_build/html``, served on a local
-web server, and checked by ``site_checks.check_page``: no JavaScript errors, no
-failed or off-site requests (the site works offline), images loaded, math typeset,
-icons drawn, internal links and anchors resolving and, on chapter pages, every code
-cell that must show an output showing one (the rule is ``expected_output``: a cell
-is flagged only when its code certainly displays something, so cells that
-legitimately print nothing pass), launch buttons present and exercise solutions
-folded until clicked. A full-page screenshot of each page goes to
-``_build/screenshots/`` for people to look at.
+Nothing here builds the book: ``make book`` (and ``make pdf``) come first, as ``.ci/run``
+does; a test that finds ``_build/html`` missing or older than its sources fails with one
+line that says so (``tools.book.site_problem``). Every page listed in ``_toc.yml`` is
+checked twice:
 
-``_build/html`` is reused when it is up to date and built with ``make book``
-otherwise (missing, or older than a page's source, ``_toc.yml``, ``_config.yml``,
-``requirements.txt``, ``dlcourse/`` or ``_ext/``).
+- ``test_page_html`` reads its HTML (``site_static``: images, alt texts, links and anchors,
+  outputs, launch links, page weight). It needs no browser and always runs.
+- ``test_page_in_browser`` opens it in headless Chromium (``site_browser``: console errors,
+  offline requests, images, MathJax, icons, bytes transferred, launch menu, folded
+  solutions, axe-core in light and dark mode) and saves a light and a dark screenshot to
+  ``_build/screenshots/``. ``test_navigation`` opens and closes the sidebars at 390, 768
+  and 1280 px; ``test_keyboard`` reaches and operates the page's controls with the keyboard.
+
 The browser tests are skipped, saying why, only when no Chromium is installed
-(``apt-get install chromium``; ``.ci/run`` installs it). Nothing here is timed:
-``make bench`` measures.
+(``apt-get install chromium``; ``.ci/run`` installs it).
 
-``test_checks_fail_on_a_broken_page`` builds the small book in
-``tests/fixtures/broken_book`` in a temporary folder and shows that the same checks
-pass its good page and fail its broken one (missing image, code cell without
-output, dead links, a TeX error, an unfolded solution).
+``test_pdf`` checks ``_build/pdf/course.pdf`` (``make pdf``): every chapter, with its title
+as a bookmark, its text and at least as many images as its page has figures.
+
+The tests of the checks themselves build the small book in ``tests/fixtures/broken_book``
+in a temporary folder (the one build allowed here: it is a fixture) and show that each
+check passes its good pages and fails its broken ones.
 """
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -33,18 +34,30 @@ from pathlib import Path
 
 import pytest
 
-import site_checks
-from site_checks import Problem, expected_output
+import site_browser
+import site_static
+from site_static import Problem, expected_output
+from tools import book, site
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "broken_book"
-CHROMIUM = os.environ.get("CHROMIUM") or next(
-    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-)
+CHROMIUM = site.chromium()
+PAGES = site_static.toc_pages(ROOT)
+LAUNCH = site_static.launch_urls(ROOT)
+WIDTHS = (390, 768, 1280)
 
-PAGES = site_checks.toc_pages(ROOT)
+
+def _report(page: str, where: str, problems: list[Problem]) -> str:
+    return f"{page} ({where}):\n" + "\n".join(f"  {p}" for p in problems)
+
+
+@pytest.fixture(scope="module")
+def built_site() -> Path:
+    if problem := book.site_problem(ROOT):
+        pytest.fail(problem, pytrace=False)
+    return HTML
 
 
 @pytest.fixture(scope="module")
@@ -54,63 +67,45 @@ def browser():
             "no Chromium browser installed: `apt-get install chromium` (or set CHROMIUM=/path) "
             "to run the browser checks of the site"
         )
-    with site_checks.launch_chromium(CHROMIUM) as context:
+    with site.launch_chromium(CHROMIUM) as context:
         yield context
 
 
-# Besides its own source, every page depends on these (the helper package shapes outputs).
-SHARED_INPUTS = [
-    ROOT / "_toc.yml",
-    ROOT / "_config.yml",
-    ROOT / "requirements.txt",
-    *sorted((ROOT / "dlcourse").glob("*.py")),
-    *sorted((ROOT / "_ext").glob("*.py")),
-]
-
-
-def _site_is_stale() -> str | None:
-    """Why ``_build/html`` must be (re)built, or None when it can be reused."""
-    done = ROOT / "_build" / ".cache-key"  # `make book` writes it after each successful build
-    if not (HTML / "index.html").is_file() or not done.is_file():
-        return "there is no site from `make book` yet"
-    for page in PAGES:
-        if not (HTML / page.html_path).is_file():
-            return f"{page.html_path} is missing"
-    newest = max((page.source for page in PAGES), key=lambda p: p.stat().st_mtime)
-    newest = max([newest, *SHARED_INPUTS], key=lambda p: p.stat().st_mtime)
-    if newest.stat().st_mtime > done.stat().st_mtime:
-        return f"{newest.relative_to(ROOT)} changed after the last `make book`"
-    return None
-
-
 @pytest.fixture(scope="module")
-def book_site():
-    """The course's built site on a local server: (base URL, html folder)."""
-    if reason := _site_is_stale():
-        print(f"building the book with `make book`: {reason}")
-        build = subprocess.run(
-            ["make", "--no-print-directory", "book"], cwd=ROOT, capture_output=True, text=True
-        )
-        if build.returncode != 0:
-            pytest.fail(f"`make book` failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}")
-    with site_checks.serve(HTML) as base_url:
-        yield base_url, HTML
+def served(built_site):
+    with site.serve(built_site) as base_url:
+        yield base_url
+
+
+# ------------------------------------------------------------------ the course's site
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.docname for p in PAGES])
-def test_page_in_browser(browser, book_site, page):
-    base_url, html = book_site
-    problems = site_checks.check_page(
-        browser,
-        base_url,
-        html,
-        page,
-        launch=site_checks.launch_urls(ROOT),
-        screenshot=SCREENSHOTS / f"{page.docname}.png",
+def test_page_html(built_site, page):
+    problems = site_static.check_page(built_site, page, launch=LAUNCH)
+    assert not problems, _report(page.html_path, "its HTML", problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.docname for p in PAGES])
+def test_page_in_browser(browser, served, page):
+    problems = site_browser.check_page(
+        browser, served, HTML, page, launch=LAUNCH, screenshots=SCREENSHOTS
     )
-    assert not problems, f"{page.html_path} in the browser:\n" + "\n".join(
-        f"  {p}" for p in problems
-    )
+    assert not problems, _report(page.html_path, "in the browser", problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_navigation(browser, served, width):
+    """The theme is the same on every page: the first chapter stands for them all."""
+    page = next(p for p in PAGES if p.is_notebook)
+    problems = site_browser.check_navigation(browser, served, page, width)
+    assert not problems, _report(page.html_path, f"navigation at {width} px", problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.docname for p in PAGES])
+def test_keyboard(browser, served, page):
+    problems = site_browser.check_keyboard(browser, served, page)
+    assert not problems, _report(page.html_path, "with the keyboard alone", problems)
 
 
 def test_toc_lists_the_chapters():
@@ -119,66 +114,114 @@ def test_toc_lists_the_chapters():
     assert any(p.docname == "book/regression" and p.is_notebook for p in PAGES)
 
 
+# ------------------------------------------------------------------ the PDF
+
+
+def test_pdf(built_site):
+    from tools import pdf
+
+    if problem := pdf.pdf_problem(ROOT):
+        pytest.fail(problem, pytrace=False)
+    problems = pdf.check_pdf(pdf.PDF, built_site, PAGES)
+    assert not problems, "\n".join(problems)
+
+
 # ------------------------------------------------------ the checks can fail
 
 
 @pytest.fixture(scope="module")
 def broken_book(tmp_path_factory):
     """tests/fixtures/broken_book, built in a temporary folder: (book folder, html folder)."""
-    book = tmp_path_factory.mktemp("fixture") / "book"
-    shutil.copytree(FIXTURE, book)
-    for shared in ("_ext", "_static"):  # built with the course's own site fixes and favicon
-        shutil.copytree(ROOT / shared, book / shared)
+    folder = tmp_path_factory.mktemp("fixture") / "book"
+    shutil.copytree(FIXTURE, folder)
+    for shared in ("_ext", "_static"):  # built with the course's own site fixes
+        shutil.copytree(ROOT / shared, folder / shared)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    build = subprocess.run([str(jupyter_book), "build", str(book)], capture_output=True, text=True)
+    build = subprocess.run(
+        [str(jupyter_book), "build", str(folder)], capture_output=True, text=True, cwd=ROOT
+    )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    return book, book / "_build" / "html"
+    return folder, folder / "_build" / "html"
 
 
-def test_checks_fail_on_a_broken_page(browser, broken_book, tmp_path):
-    book, html = broken_book
+def _found(problems: list[Problem], kind: str, *words: str) -> bool:
+    return any(p.kind == kind and all(w in p.detail for w in words) for p in problems)
+
+
+def test_static_checks_fail_on_the_broken_pages(broken_book):
+    folder, html = broken_book
+    found = {
+        page.docname: site_static.check_page(html, page, launch=site_static.launch_urls(folder))
+        for page in site_static.toc_pages(folder)
+    }
+    report = "\n".join(f"{name}: {p}" for name, problems in found.items() for p in problems)
+    assert found["intro"] == [] and found["good"] == [], report
+    # myst-nb writes the cell's `mystnb: image: alt:` as the figure's alt text
+    good = (html / "good.html").read_text(encoding="utf-8")
+    assert 'alt="The squares of 0 to 4 against k, a curve that bends upwards."' in good
+
+    broken = found["broken"]
+    assert _found(broken, "image", "missing.png"), report
+    assert _found(broken, "output", "code cell 1 has no output", "print()"), report
+    assert _found(broken, "link", "chapter-two.html", "missing page"), report
+    assert _found(broken, "link", "#nowhere.md"), report  # a dead anchor (MyST's dead link)
+    assert _found(broken, "link", "#no-such-section"), report  # a dead anchor elsewhere
+    assert {p.kind for p in broken} <= {"image", "output", "link"}, report
+
+    undescribed = found["undescribed"]
+    assert _found(undescribed, "alt", "file path", "mystnb: image: alt:"), report
+    assert _found(undescribed, "alt", "animation player 1", "show_animation"), report
+    assert _found(undescribed, "alt", "slider without a name"), report
+    assert {p.kind for p in undescribed} == {"alt"}, report
+
+    heavy = found["heavy"]
+    assert _found(heavy, "weight", "its HTML is", "800 kB limit"), report
+    assert _found(heavy, "weight", "transfers", "1.5 MB limit"), report
+    assert {p.kind for p in heavy} == {"weight"}, report
+
+
+def test_browser_checks_fail_on_the_broken_pages(browser, broken_book, tmp_path):
+    folder, html = broken_book
     found: dict[str, list[Problem]] = {}
-    with site_checks.serve(html) as base_url:
-        for page in site_checks.toc_pages(book):
-            found[page.docname] = site_checks.check_page(
+    with site.serve(html) as base_url:
+        pages = site_static.toc_pages(folder)
+        for page in pages:
+            found[page.docname] = site_browser.check_page(
                 browser,
                 base_url,
                 html,
                 page,
-                launch=site_checks.launch_urls(book),
-                screenshot=tmp_path / f"{page.docname}.png",
+                launch=site_static.launch_urls(folder),
+                screenshots=tmp_path,
             )
+        good = next(p for p in pages if p.docname == "good")
+        keyboard = site_browser.check_keyboard(browser, base_url, good)
+        navigation = site_browser.check_navigation(browser, base_url, good, 390)
     report = "\n".join(f"{name}: {p}" for name, problems in found.items() for p in problems)
 
-    # The good pages pass: the checks do not fail everything.
+    # The good pages pass, the player made by dlcourse.show_animation included.
     assert found["intro"] == [] and found["good"] == [], report
+    assert keyboard == [] and navigation == [], "\n".join(map(str, keyboard + navigation))
     assert (tmp_path / "good.png").stat().st_size > 0
+    assert (tmp_path / "good-dark.png").stat().st_size > 0
 
     broken = found["broken"]
+    assert _found(broken, "image", "missing.png"), report
+    assert _found(broken, "request", "404", "missing.png"), report
+    assert _found(broken, "math"), report  # a TeX error
+    assert _found(broken, "solution", "shown at once"), report  # a solution not folded
+    assert _found(broken, "axe", "light mode", "label (critical)"), report  # the checkbox
+    assert _found(broken, "axe", "dark mode", "label (critical)"), report
+    assert {p.kind for p in broken} <= {"image", "request", "console", "math", "solution", "axe"}
 
-    def has(kind: str, *words: str) -> bool:
-        return any(p.kind == kind and all(w in p.detail for w in words) for p in broken)
+    undescribed = found["undescribed"]
+    assert _found(undescribed, "axe", "image-alt (critical)"), report  # the old player
+    assert _found(undescribed, "axe", "label (critical)"), report  # its slider
 
-    assert has("image", "missing.png"), report  # a broken image
-    assert has("request", "404", "missing.png"), report
-    assert has("output", "code cell 1 has no output", "print()"), report  # a cell without output
-    assert has("link", "chapter-two.html", "missing page"), report  # a dead link to a page
-    assert has("link", "#nowhere.md"), report  # a dead anchor (MyST's dead link)
-    assert has("link", "#no-such-section"), report  # a dead anchor on another page
-    assert has("math"), report  # a TeX error
-    assert has("solution", "shown at once"), report  # a solution not folded
-    assert {p.kind for p in broken} <= {
-        "image",
-        "request",
-        "console",
-        "output",
-        "link",
-        "math",
-        "solution",
-    }, report
+    assert _found(found["heavy"], "weight", "the browser received", "1.5 MB limit"), report
 
 
-# ------------------------------------------ the rule for cells that need output
+# ------------------------------------------ the rules behind the checks
 
 
 @pytest.mark.parametrize(
@@ -217,23 +260,81 @@ def test_expected_output_rejects_broken_code():
 
 
 def test_memory_address_pattern():
-    assert site_checks.MEMORY_ADDRESS.search("<torch._C.Generator at 0x7f30c907ca50>")
-    assert site_checks.MEMORY_ADDRESS.search("[<matplotlib.lines.Line2D at 0x7f0a>]")
-    assert not site_checks.MEMORY_ADDRESS.search("tensor([0.5000, 0.2500])")
+    assert site_static.MEMORY_ADDRESS.search("<torch._C.Generator at 0x7f30c907ca50>")
+    assert site_static.MEMORY_ADDRESS.search("[<matplotlib.lines.Line2D at 0x7f0a>]")
+    assert not site_static.MEMORY_ADDRESS.search("tensor([0.5000, 0.2500])")
 
 
-def test_toc_pages_reads_nested_entries(tmp_path):
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: intro\nparts:\n  - caption: P\n    chapters:\n"
-        "      - file: a\n        sections:\n          - file: sub/b.md\n"
-        "      - glob: more/*\n      - url: https://example.org\n        title: elsewhere\n"
-        "      - file: c\n"
+@pytest.mark.parametrize(
+    "alt, bad",
+    [
+        (None, True),
+        ("", True),
+        ("  ", True),
+        ("../_images/7d76acf30ab9.png", True),
+        ("_images/plot.svg", True),
+        ("figure.png", True),
+        ("Training and test loss against degree; test loss is lowest near degree 6.", False),
+        ("Binder logo", False),
+        ("Loss falls, then rises again (see figure 2).", False),
+    ],
+)
+def test_alt_text_rule(alt, bad):
+    assert (site_static.alt_problem(alt) is not None) == bad
+
+
+def test_page_weight_counts_what_a_first_visit_loads(tmp_path):
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "a.css").write_text('@import "b.css";\nbody { color: red }\n')
+    (tmp_path / "_static" / "b.css").write_text("p { margin: 0 }\n" * 100)
+    (tmp_path / "_static" / "big.png").write_bytes(bytes(range(256)) * 7000)  # 1.8 MB
+    (tmp_path / "page.html").write_text(
+        '<link rel="stylesheet" href="_static/a.css"><img src="_static/big.png" alt="x">'
+        '<img src="_static/big.png" alt="twice, counted once"><script src="gone.js"></script>'
     )
-    for name in ("intro.md", "a.md", "sub/b.md", "more/x.md", "more/y.ipynb", "c.md"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text("# page\n")
-    docnames = [p.docname for p in site_checks.toc_pages(tmp_path)]
-    assert docnames == ["intro", "a", "sub/b", "more/x", "more/y", "c"]
-    (tmp_path / "a.md").unlink()
-    with pytest.raises(FileNotFoundError, match="lists 'a'"):
-        site_checks.toc_pages(tmp_path)
+    weight = site.page_weight(tmp_path, "page.html")
+    assert set(weight.files) == {"page.html", "_static/a.css", "_static/b.css", "_static/big.png"}
+    assert weight.files["_static/big.png"] == 256 * 7000  # images go as they are
+    assert weight.files["_static/b.css"] < 1600 / 4  # text goes gzipped
+    assert weight.missing == ["gone.js"]
+    assert [p.split(",")[0] for p in weight.problems()] == [
+        f"a first visit transfers {weight.transferred / 1e6:.2f} MB (gzip on)"
+    ]
+
+
+def _site_fixes():
+    spec = importlib.util.spec_from_file_location("site_fixes", ROOT / "_ext" / "site_fixes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_icon_subset_reads_the_font_awesome_bundle():
+    fixes = _site_fixes()
+    bundle = (
+        "x" * 10_001
+        + '{github:[496,512,[],"f09b","M1 2z"],"fa-x":[1,1,[],"e000","M0 0z"]}; f("fab",a);'
+        + '{sun:[512,512,[9728],"f185","M3 4z"]}; f("far",b);'
+        + '"forward-step":[320,512,["step-forward"],"f051",["M5 6z","M7 8z"]]}; f("fas",c);'
+    )
+    icons = fixes.fontawesome_icons(bundle)
+    assert icons["b:github"] == [496, 512, "M1 2z"]
+    assert icons["r:sun"] == [512, 512, "M3 4z"]
+    assert icons["s:step-forward"] == icons["s:forward-step"] == [320, 512, "M5 6z M7 8z"]
+    assert fixes.icon_names('<i class="fa fa-step-forward fa-lg"></i> fa-solid') == {"step-forward"}
+
+
+def test_page_fixes_name_the_toc_folds_and_are_idempotent():
+    fixes = _site_fixes()
+    page = (
+        '<script src="../_static/scripts/fontawesome.js?digest=1"></script><nav>'
+        '<a class="current reference internal" href="#">Dense networks</a><details open="open">'
+        '<summary><span><i class="fa-solid fa-chevron-down"></i></span></summary></details>'
+        '</nav><article class="bd-article"><img src="a.png" alt="A"><img src="data:x" alt="B">'
+    )
+    fixed = fixes.fix_page(page, "abc")
+    assert '<script defer src="../_static/icons.js?v=abc"' in fixed
+    assert '<summary aria-label="Sections of Dense networks">' in fixed
+    assert '<img loading="lazy" decoding="async" src="a.png"' in fixed
+    assert '<img src="data:x"' in fixed  # embedded frames stay as they are
+    assert fixes.fix_page(fixed, "abc") == fixed
