@@ -12,19 +12,8 @@ Modules:
 - :mod:`dlcourse.interactive`    -- ipywidgets controls that redraw a figure
 - :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
 - :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
-- :mod:`dlcourse.autoencoders`   -- noise, reconstruction errors, latent-space plots
-- :mod:`dlcourse.similarity`     -- cosine similarities and top-k similarity search
 """
 
-from dlcourse.autoencoders import (
-    add_noise,
-    decode_latent_grid,
-    interpolate,
-    plot_latent_grid,
-    plot_latent_space,
-    reconstruction_errors,
-    show_image_rows,
-)
 from dlcourse.classification import (
     misclassified,
     plot_decision_boundary,
@@ -47,12 +36,6 @@ from dlcourse.plots import (
     plot_history,
     show_animation,
     show_images,
-)
-from dlcourse.similarity import (
-    cosine_similarity_matrix,
-    label_agreement,
-    normalize_rows,
-    top_k_similar,
 )
 from dlcourse.toy import (
     StackedMLPs,
@@ -81,40 +64,29 @@ __all__ = [
     "History",
     "StackedMLPs",
     "accuracy",
-    "add_noise",
     "bytes_to_float",
-    "cosine_similarity_matrix",
     "count_parameters",
     "damped_sine",
     "data_root",
-    "decode_latent_grid",
     "draw_unit_lines",
     "evaluate",
     "fit",
     "get_device",
     "glue",
     "interact_figure",
-    "interpolate",
-    "label_agreement",
     "load_co2",
     "load_mnist",
     "make_damped_sine",
     "make_rings",
     "misclassified",
     "noisy_polynomial",
-    "normalize_rows",
     "plot_decision_boundary",
     "plot_history",
-    "plot_latent_grid",
-    "plot_latent_space",
     "plot_predictions",
     "predict",
-    "reconstruction_errors",
     "seed_everything",
     "show_animation",
-    "show_image_rows",
     "show_images",
-    "top_k_similar",
     "train_stacked",
     "train_val_split",
     "true_class_probability_histogram",
