@@ -2,8 +2,9 @@
 built site without building it.
 
 - Each chapter in ``book/`` (``tools.book.is_chapter``) is read with jupytext and handed to
-  nbval, which runs it top to bottom in a fresh kernel, one test per code cell. Paired
-  ``.ipynb`` copies and anything under ``_build/`` are not collected, so each chapter runs once.
+  nbval, which runs it top to bottom in a fresh kernel, one test per code cell. The launch
+  notebooks (``book/<name>.ipynb`` on the ``notebooks`` branch) and anything under ``_build/``
+  are not collected, so each chapter runs once.
   After a failed cell, the summary names its line in the ``.md`` file (``tools.hints``).
 - Tests never build the book. A test that needs ``_build/html`` takes the ``built_site``
   fixture: it fails with one line naming ``make book`` when the site is missing or older than

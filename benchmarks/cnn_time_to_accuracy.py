@@ -3,7 +3,7 @@
 
 A benchmark, not a test: run it by hand, on a quiet machine if you can,
 
-    PYTHONPATH=. DLCOURSE_DATA=/path/to/data python benchmarks/cnn_time_to_accuracy.py
+    DLCOURSE_DATA=/path/to/data .venv/bin/python -m benchmarks.cnn_time_to_accuracy
 
 It trains the same LeNet-style network twice, in one process, one after the other:
 

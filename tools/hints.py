@@ -57,8 +57,8 @@ def nbval_hint(nodeid: str, report_text: str, root: Path = ROOT) -> str | None:
         f"{where}: code cell {number} of {name} failed at: {text}\n"
         f"  Next: fix it there and run `make test CHAPTER={name}` again (later failures of "
         "the same chapter are often consequences of this one). To explore, run the chapter "
-        f"up to this cell in Jupyter: .venv/bin/jupyter lab, then open {relative(path)} as a "
-        "notebook."
+        f"up to this cell in Jupyter: `make lab`, then open {path.name} (it opens as a "
+        "notebook)."
     )
 
 
