@@ -99,12 +99,16 @@ class PeakMemory:
 
     ``peak`` (bytes) is the largest sample, or the process's own high-water mark if
     that is larger (it also sees spikes shorter than the sampling interval).
+    ``peak_anon`` is the largest sample of the kernel's anonymous memory (Linux
+    ``RssAnon``: its heap and tensors, without the pages of shared libraries, which
+    count in RSS as far as the machine happens to map them).
     """
 
     def __init__(self, pid: int, interval: float = 0.05):
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        self.peak_anon = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -136,16 +140,20 @@ class PeakMemory:
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass  # a child that just ended
             self.peak = max(self.peak, total)
+            self.peak_anon = max(self.peak_anon, self._status_kb("RssAnon") * 1024)
             self._stop.wait(self.interval)
 
-    def high_water_mark(self) -> int:
-        """The kernel's own peak RSS as Linux counts it (0 where /proc is not available)."""
+    def _status_kb(self, field: str) -> int:
         try:
             status = Path(f"/proc/{self.pid}/status").read_text()
         except OSError:
             return 0
-        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
-        return int(match.group(1)) * 1024 if match else 0
+        match = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
+        return int(match.group(1)) if match else 0
+
+    def high_water_mark(self) -> int:
+        """The kernel's own peak RSS as Linux counts it (0 where /proc is not available)."""
+        return self._status_kb("VmHWM") * 1024
 
 
 def glued_values(nb) -> dict[str, object]:
@@ -218,6 +226,7 @@ def run_chapter(path: Path) -> dict:
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "peak_mb": memory.peak / MB,
+        "peak_anon_mb": memory.peak_anon / MB,
         "glue": glued_values(nb),
         "slowest_cells": slowest,
         "error": error,

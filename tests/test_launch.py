@@ -44,15 +44,6 @@ def test_every_chapter_is_in_the_table_of_contents():
 # --- the built site --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def site() -> Path:
-    """The HTML of the last `make book` (the one-line reason to rebuild when it is stale)."""
-    problem = book.site_problem()
-    if problem:
-        pytest.fail(problem)
-    return book.HTML
-
-
 class _Links(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -70,11 +61,11 @@ def _links(page: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("doc", CHAPTER_PAGES)
-def test_chapter_page_launches_its_notebook_on_the_notebooks_branch(site, doc):
+def test_chapter_page_launches_its_notebook_on_the_notebooks_branch(built_site, doc):
     repo = urlsplit(book.repository_url()).path.strip("/")  # owner/name
     branch = nbtools.notebooks_branch()
     buttons = CONFIG["launch_buttons"]
-    hrefs = _links(site / f"{doc}.html")
+    hrefs = _links(built_site / f"{doc}.html")
     colab = [h for h in hrefs if h.startswith(buttons["colab_url"].rstrip("/") + "/")]
     binder = [h for h in hrefs if h.startswith(buttons["binderhub_url"].rstrip("/") + "/")]
     assert len(colab) == 1 and len(binder) == 1, f"{doc}.html: launch links {colab + binder}"
@@ -88,8 +79,8 @@ def test_chapter_page_launches_its_notebook_on_the_notebooks_branch(site, doc):
 
 
 @pytest.mark.parametrize("doc", CHAPTER_PAGES)
-def test_chapter_page_downloads_its_launch_notebook(site, doc):
-    page = site / f"{doc}.html"
+def test_chapter_page_downloads_its_launch_notebook(built_site, doc):
+    page = built_site / f"{doc}.html"
     hrefs = _links(page)
     downloads = [h for h in hrefs if h.endswith(f"_sources/{doc}.ipynb")]
     assert len(downloads) == 1, f"{page.name} has no .ipynb download"

@@ -405,7 +405,7 @@ def test_the_extension_rewrites_the_theme_launch_menu_jupyterhub_included():
 
 
 @pytest.fixture(scope="module")
-def built() -> Path:
+def built(built_site) -> Path:
     """The build folder, when its launch notebooks are current (else the one-line reason)."""
     problem = nbtools.launch_problem()
     if problem:

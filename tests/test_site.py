@@ -37,7 +37,7 @@ import pytest
 import site_browser
 import site_static
 from site_static import Problem, expected_output
-from tools import book, site
+from tools import site
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -51,13 +51,6 @@ WIDTHS = (390, 768, 1280)
 
 def _report(page: str, where: str, problems: list[Problem]) -> str:
     return f"{page} ({where}):\n" + "\n".join(f"  {p}" for p in problems)
-
-
-@pytest.fixture(scope="module")
-def built_site() -> Path:
-    if problem := book.site_problem(ROOT):
-        pytest.fail(problem, pytrace=False)
-    return HTML
 
 
 @pytest.fixture(scope="module")
