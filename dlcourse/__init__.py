@@ -1,74 +1,43 @@
-"""Helpers shared by the chapters of the deep-learning course.
+"""What several chapters of the deep-learning course share.
 
-Each chapter first shows an idea by hand; once the reader has seen it, the
-chapter may call the helper from here instead of repeating the code.
+A chapter shows an idea by hand before it calls a helper; what one chapter teaches lives in
+that chapter. What is left here is what several chapters need (each docstring names the
+chapter that teaches it):
 
-Modules:
-
-- :mod:`dlcourse.data`           -- MNIST as in-memory tensors, small synthetic datasets
-- :mod:`dlcourse.training`       -- a device-aware training loop and evaluation
-- :mod:`dlcourse.plots`          -- the figures chapters draw again and again
-- :mod:`dlcourse.utils`          -- seeding, device choice, parameter counting, ``glue``
-- :mod:`dlcourse.interactive`    -- ipywidgets controls that redraw a figure
-- :mod:`dlcourse.classification` -- a classifier's mistakes, confidence and decision boundary
-- :mod:`dlcourse.toy`            -- toy datasets (rings, a damped sine) and many small networks at once
+- :mod:`dlcourse.data`     -- MNIST and the CO2 record as in-memory tensors, small synthetic sets
+- :mod:`dlcourse.training` -- the training loop, evaluation and prediction (backpropagation chapter)
+- :mod:`dlcourse.plots`    -- image grids, training curves, a classifier's mistakes, explorers
+- :mod:`dlcourse.utils`    -- the seed knob, the device, parameter counts, glue
 """
 
-from dlcourse.classification import (
-    misclassified,
-    plot_decision_boundary,
-    plot_predictions,
-    true_class_probability_histogram,
-)
 from dlcourse.data import (
     DataError,
     bytes_to_float,
     data_root,
     load_co2,
     load_mnist,
+    make_rings,
     noisy_polynomial,
-    train_val_split,
-)
-from dlcourse.interactive import (
-    interact_figure,
 )
 from dlcourse.plots import (
+    interact_figure,
+    misclassified,
+    plot_decision_boundary,
     plot_history,
+    plot_predictions,
     show_animation,
     show_images,
+    true_class_probability_histogram,
 )
-from dlcourse.toy import (
-    StackedMLPs,
-    damped_sine,
-    draw_unit_lines,
-    make_damped_sine,
-    make_rings,
-    train_stacked,
-)
-from dlcourse.training import (
-    History,
-    accuracy,
-    evaluate,
-    fit,
-    predict,
-)
-from dlcourse.utils import (
-    count_parameters,
-    get_device,
-    glue,
-    seed_everything,
-)
+from dlcourse.training import History, evaluate, fit, predict
+from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 
 __all__ = [
     "DataError",
     "History",
-    "StackedMLPs",
-    "accuracy",
     "bytes_to_float",
     "count_parameters",
-    "damped_sine",
     "data_root",
-    "draw_unit_lines",
     "evaluate",
     "fit",
     "get_device",
@@ -76,7 +45,6 @@ __all__ = [
     "interact_figure",
     "load_co2",
     "load_mnist",
-    "make_damped_sine",
     "make_rings",
     "misclassified",
     "noisy_polynomial",
@@ -87,8 +55,6 @@ __all__ = [
     "seed_everything",
     "show_animation",
     "show_images",
-    "train_stacked",
-    "train_val_split",
     "true_class_probability_histogram",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""Datasets for the chapters, as in-memory tensors.
+"""Datasets for the chapters, as in-memory tensors: MNIST (the dense-MNIST chapter onwards), the
+CO2 record (recurrent networks), and the small synthetic sets of the first chapters.
 
 MNIST lives in torchvision's layout, ``<root>/MNIST/raw/``; the root folder is
 taken from the environment variable ``DLCOURSE_DATA``, else ``~/.cache/dlcourse``.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -34,7 +36,10 @@ SPLIT_FILES = {
 
 
 class DataError(RuntimeError):
-    """A dataset is missing, incomplete or corrupt; the message says how to fix it."""
+    """A dataset is missing, incomplete or corrupt; the message says how to fix it.
+
+    Taught in: book/dense_mnist.md.
+    """
 
 
 def data_root() -> Path:
@@ -42,6 +47,8 @@ def data_root() -> Path:
 
     ``$DLCOURSE_DATA`` when set, else ``$XDG_CACHE_HOME/dlcourse`` (by default
     ``~/.cache/dlcourse``).
+
+    Taught in: book/dense_mnist.md.
     """
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
@@ -69,23 +76,12 @@ def _check_file(path: Path, root: Path) -> None:
 
 @functools.lru_cache(maxsize=16)
 def _check_file_once(path: Path, root: Path, actual: int, mtime_ns: int) -> None:
-    """Check size, IDX header and MD5 of ``path``; a file that passed is not hashed again
-    until it changes (its size or modification time)."""
-    size, magic, count, md5 = MNIST_FILES[path.name]
+    """Check the size and MD5 of ``path``; a file that passed is not hashed again until it
+    changes (its size or modification time)."""
+    size, _, _, md5 = MNIST_FILES[path.name]
     if actual != size:
         raise DataError(
             _missing_help(root, f"MNIST file {path} is corrupt: {actual} bytes, expected {size}.")
-        )
-    with path.open("rb") as f:
-        header = f.read(8)
-    got_magic, got_count = int.from_bytes(header[:4], "big"), int.from_bytes(header[4:8], "big")
-    if (got_magic, got_count) != (magic, count):
-        raise DataError(
-            _missing_help(
-                root,
-                f"MNIST file {path} is corrupt: its IDX header says magic {got_magic}, "
-                f"{got_count} items; expected magic {magic}, {count} items.",
-            )
         )
     with path.open("rb") as f:
         digest = hashlib.file_digest(f, "md5").hexdigest()
@@ -191,6 +187,8 @@ def load_mnist(
     ------
     DataError
         when the files are missing and cannot be downloaded, or are corrupt.
+
+    Taught in: book/dense_mnist.md.
     """
     if split not in SPLIT_FILES:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -222,6 +220,8 @@ def bytes_to_float(images: torch.Tensor, dtype: torch.dtype = torch.float32) -> 
     ``transform=dlcourse.bytes_to_float`` to :func:`~dlcourse.fit`,
     :func:`~dlcourse.evaluate` or :func:`~dlcourse.predict` to keep a dataset
     in memory as bytes and convert one batch at a time.
+
+    Taught in: book/dense_mnist.md.
     """
     if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8:
         got = images.dtype if isinstance(images, torch.Tensor) else type(images).__name__
@@ -231,28 +231,6 @@ def bytes_to_float(images: torch.Tensor, dtype: torch.dtype = torch.float32) -> 
             "use them as they are."
         )
     return images.to(dtype).div_(255.0)
-
-
-def train_val_split(
-    x: torch.Tensor, y: torch.Tensor, val_fraction: float = 0.2, seed: int = 0
-) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """Shuffle ``(x, y)`` with a fixed seed and split off a validation set.
-
-    Returns ``(x_train, y_train), (x_val, y_val)``.
-    """
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {val_fraction!r}")
-    n_val = int(round(len(x) * val_fraction))
-    if n_val == 0 or n_val == len(x):
-        raise ValueError(
-            f"val_fraction={val_fraction} of {len(x)} samples leaves an empty training or "
-            "validation set; use more samples or another fraction"
-        )
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-    val, train = order[:n_val], order[n_val:]
-    return (x[train], y[train]), (x[val], y[val])
 
 
 def _regression_truth(x: np.ndarray) -> np.ndarray:
@@ -273,6 +251,8 @@ def noisy_polynomial(
     ``x`` is either an array of inputs or a number of points, which are then
     drawn uniformly from ``[0, 1]``. ``poly`` is the function (by default the
     regression chapter's ``2x - 10x^5 + 15x^10``). Returns ``(x, y)`` as NumPy arrays.
+
+    Taught in: book/regression.md.
     """
     rng = np.random.default_rng(seed)
     if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
@@ -285,6 +265,44 @@ def noisy_polynomial(
     if noise < 0:
         raise ValueError(f"noise must be non-negative, got {noise}")
     return x, poly(x) + noise * rng.standard_normal(x.shape)
+
+
+def make_rings(
+    n_per_class: int = 500,
+    *,
+    inner: tuple[float, float] = (0.0, 1.0),
+    outer: tuple[float, float] = (2.0, 3.0),
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Points of two classes in the plane: class 0 fills a disc, class 1 a ring around it
+    (the backpropagation and dense-network chapters).
+
+    Each class has ``n_per_class`` points, spread evenly over the area of the annulus whose
+    radii lie in ``inner`` (class 0) or ``outer`` (class 1). No straight line separates the
+    classes; a closed curve between the radii does. Returns ``(x, labels)``: ``float32``
+    points of shape ``(2 * n_per_class, 2)`` and ``int64`` labels, the class-0 points first.
+
+    Taught in: book/backprop.md.
+    """
+    (a0, a1), (b0, b1) = inner, outer
+    if not (isinstance(n_per_class, int) and n_per_class > 0):
+        raise ValueError(f"n_per_class must be a positive int, got {n_per_class!r}")
+    if not 0 <= a0 < a1 <= b0 < b1:
+        raise ValueError(
+            f"the radii must grow: 0 <= inner[0] < inner[1] <= outer[0] < outer[1], "
+            f"got inner={inner!r}, outer={outer!r}"
+        )
+    g = torch.Generator().manual_seed(seed)
+
+    def annulus(r0: float, r1: float) -> torch.Tensor:
+        # uniform in area: the squared radius is uniform between r0**2 and r1**2
+        r = (r0**2 + (r1**2 - r0**2) * torch.rand(n_per_class, generator=g)).sqrt()
+        angle = 2 * math.pi * torch.rand(n_per_class, generator=g)
+        return torch.stack([r * angle.cos(), r * angle.sin()], dim=1)
+
+    x = torch.cat([annulus(a0, a1), annulus(b0, b1)])
+    labels = torch.arange(2).repeat_interleave(n_per_class)
+    return x, labels
 
 
 def _co2_csv() -> Path:
@@ -325,6 +343,8 @@ def load_co2(monthly: bool = True) -> tuple[np.ndarray, np.ndarray]:
     ------
     DataError
         when statsmodels (and with it the data file) is not installed.
+
+    Taught in: book/rnn.md.
     """
     table = np.genfromtxt(_co2_csv(), delimiter=",", skip_header=1, dtype=float)
     stamps = table[:, 0].astype(np.int64)  # YYYYMMDD

@@ -23,7 +23,10 @@ PROGRESS_ENV_VAR = "DLCOURSE_PROGRESS"  # "auto" (default), "text" or "off"
 
 @dataclass
 class History:
-    """What happened during :func:`fit`, one entry per epoch."""
+    """What happened during :func:`fit`, one entry per epoch.
+
+    Taught in: book/backprop.md.
+    """
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
@@ -137,6 +140,8 @@ def predict(
 
     ``transform`` (optional) is applied to each batch of inputs, on the device, before
     the model sees it (for example :func:`dlcourse.bytes_to_float` for images kept as bytes).
+
+    Taught in: book/dense_mnist.md.
     """
     device = (
         torch.device(device)
@@ -168,6 +173,8 @@ def evaluate(
 
     Returns a dict with the keys ``"loss"`` and/or ``"accuracy"``. ``transform`` is
     applied to each batch of inputs, as in :func:`predict`.
+
+    Taught in: book/dense_mnist.md.
     """
     x, y = _check_data(data, "data")
     outputs = predict(model, x, batch_size=batch_size, device=device, transform=transform)
@@ -218,6 +225,8 @@ def fit(
     line per epoch. Set the environment variable ``DLCOURSE_PROGRESS=off`` to
     hide progress bars everywhere (the book build does), or ``text`` for a
     plain-text bar.
+
+    Taught in: book/backprop.md.
     """
     x, y = _check_data(train, "train")
     if val is not None:

