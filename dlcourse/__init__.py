@@ -29,12 +29,13 @@ from dlcourse.plots import (
     show_images,
     true_class_probability_histogram,
 )
-from dlcourse.training import History, evaluate, fit, predict
+from dlcourse.training import History, accuracy, evaluate, fit, predict
 from dlcourse.utils import count_parameters, get_device, glue, seed_everything
 
 __all__ = [
     "DataError",
     "History",
+    "accuracy",
     "bytes_to_float",
     "count_parameters",
     "data_root",

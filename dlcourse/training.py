@@ -88,7 +88,10 @@ def _is_classification(outputs: torch.Tensor, targets: torch.Tensor) -> bool:
 
 def accuracy(outputs: torch.Tensor, labels: torch.Tensor) -> float:
     """The fraction of rows of ``outputs`` (scores or probabilities, shape
-    ``(N, classes)``) whose largest entry is at the index given by ``labels``."""
+    ``(N, classes)``) whose largest entry is at the index given by ``labels``.
+
+    Taught in: book/dense_mnist.md.
+    """
     if outputs.ndim != 2:
         raise ValueError(
             f"accuracy expects outputs of shape (N, classes), got {tuple(outputs.shape)}"

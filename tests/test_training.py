@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from dlcourse.data import bytes_to_float
-from dlcourse.training import History, accuracy, evaluate, fit, predict  # accuracy: used by fit
+from dlcourse.training import History, accuracy, evaluate, fit, predict
 
 
 def blobs(n=200, seed=0):
