@@ -139,10 +139,13 @@ def build(html_dir: Path = book.HTML, out: Path = PDF, root: Path = book.ROOT) -
 def pdf_problem(root: Path = book.ROOT) -> str | None:
     """Why ``_build/pdf/course.pdf`` cannot be checked (one line naming ``make pdf``), or None."""
     pdf = root / "_build" / "pdf" / "course.pdf"
-    stamp = root / book.BUILT_STAMP
     if not pdf.is_file():
         return "there is no _build/pdf/course.pdf: run `make pdf` (after `make book`)"
-    if stamp.is_file() and pdf.stat().st_mtime < stamp.stat().st_mtime:
+    # The pages, not make book's stamp: a build that changes nothing rewrites no page,
+    # and then the PDF printed from them is still current.
+    pages = (root / "_build" / "html").rglob("*.html")
+    newest = max((p.stat().st_mtime for p in pages), default=0.0)
+    if pdf.stat().st_mtime < newest:
         return "_build/pdf/course.pdf is older than the site in _build/html: run `make pdf`"
     return None
 
