@@ -144,31 +144,47 @@ class Clock:
         self.cpu += time.process_time() - cpu
 
 
-def recipe(target: float, device: torch.device, seed: int) -> Run:
-    """(a) The chapter's recipe: in-memory tensors, batch 128, Adam + one-cycle, 2 epochs."""
-    run, clock = Run("chapter recipe (in-memory tensors, batch 128, Adam + one-cycle)"), Clock()
-    epochs, batch_size = 2, 128
+def in_memory(
+    run: Run,
+    label: str,
+    model: nn.Module,
+    *,
+    epochs: int,
+    max_lr: float,
+    train_limit: int | None,
+    augment: bool,
+    target: float,
+    device: torch.device,
+    seed: int,
+) -> Run:
+    """The CNN pages' recipe: MNIST as in-memory bytes, batches of 128 turned into
+    normalised floats (randomly moved first with ``augment``) as they are used, Adam with
+    a one-cycle schedule. Evaluated on the test digits after every epoch (the clock
+    paused); stops once ``target`` is reached."""
+    clock, batch_size = Clock(), 128
     with clock:
-        x_train, y_train = dlcourse.load_mnist("train", dtype=torch.uint8)
-        x_test, y_test = dlcourse.load_mnist("test", dtype=torch.uint8)
-        sample = dlcourse.bytes_to_float(x_train[:10_000])
+        images, labels = dlcourse.load_mnist("train", dtype=torch.uint8)
+        train = images[:train_limit], labels[:train_limit]
+        test = dlcourse.load_mnist("test", dtype=torch.uint8)
+        sample = dlcourse.bytes_to_float(train[0][:10_000])
         mean, std = sample.mean().item(), sample.std().item()
 
         def prepare(images: torch.Tensor) -> torch.Tensor:
             return (dlcourse.bytes_to_float(images) - mean) / std
 
-        dlcourse.seed_everything(seed)
-        model = lenet()
+        def moved(images: torch.Tensor) -> torch.Tensor:
+            return (random_moves(dlcourse.bytes_to_float(images)) - mean) / std
+
         optimizer = torch.optim.Adam(model.parameters())
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=4e-3, total_steps=epochs * math.ceil(len(x_train) / batch_size)
+            optimizer, max_lr=max_lr, total_steps=epochs * math.ceil(len(train[1]) / batch_size)
         )
     run.setup_seconds = clock.wall
     for epoch in range(1, epochs + 1):
         with clock:
             dlcourse.fit(
                 model,
-                (x_train, y_train),
+                train,
                 loss_fn=nn.CrossEntropyLoss(),
                 optimizer=optimizer,
                 scheduler=scheduler,
@@ -177,64 +193,50 @@ def recipe(target: float, device: torch.device, seed: int) -> Run:
                 seed=seed + epoch,
                 progress=False,
                 verbose=False,
-                transform=prepare,
+                transform=moved if augment else prepare,
             )
-        acc = dlcourse.evaluate(model, (x_test, y_test), device=device, transform=prepare)[
-            "accuracy"
-        ]
-        if run.end_epoch("a", epoch, acc, clock, target):
+        acc = dlcourse.evaluate(model, test, device=device, transform=prepare)["accuracy"]
+        if run.end_epoch(label, epoch, acc, clock, target):
             break
     return run
+
+
+def recipe(target: float, device: torch.device, seed: int) -> Run:
+    """(a) book/cnn.md: LeNet, all 60 000 digits, peak learning rate 4e-3, 2 epochs."""
+    run = Run("chapter recipe (in-memory tensors, batch 128, Adam + one-cycle)")
+    dlcourse.seed_everything(seed)
+    model = lenet()
+    return in_memory(
+        run,
+        "a",
+        model,
+        epochs=2,
+        max_lr=4e-3,
+        train_limit=None,
+        augment=False,
+        target=target,
+        device=device,
+        seed=seed,
+    )
 
 
 def modern(target: float, device: torch.device, seed: int) -> Run:
     """(c) book/cnn_modern.md: small CNN, random moves, 50 000 digits, 4 epochs."""
-    run, clock = Run("small CNN page (conv-BN-ReLU, GAP, augmentation, 4 epochs)"), Clock()
-    epochs, batch_size, max_lr = 4, 128, 1e-2
-    with clock:
-        images, labels = dlcourse.load_mnist("train", dtype=torch.uint8)
-        x_train, y_train = images[:50_000], labels[:50_000]
-        x_test, y_test = dlcourse.load_mnist("test", dtype=torch.uint8)
-        sample = dlcourse.bytes_to_float(x_train[:10_000])
-        mean, std = sample.mean().item(), sample.std().item()
-
-        def prepare(images: torch.Tensor) -> torch.Tensor:
-            return (dlcourse.bytes_to_float(images) - mean) / std
-
-        def augmented(images: torch.Tensor) -> torch.Tensor:
-            return (random_moves(dlcourse.bytes_to_float(images)) - mean) / std
-
-        dlcourse.seed_everything(seed)
-        model = small_cnn()
-        optimizer = torch.optim.Adam(model.parameters())
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer,
-            max_lr=max_lr,
-            total_steps=epochs * math.ceil(len(x_train) / batch_size),
-            pct_start=0.3,
-        )
-    run.setup_seconds = clock.wall
-    for epoch in range(1, epochs + 1):
-        with clock:
-            dlcourse.fit(
-                model,
-                (x_train, y_train),
-                loss_fn=nn.CrossEntropyLoss(),
-                optimizer=optimizer,
-                scheduler=scheduler,
-                batch_size=batch_size,
-                device=device,
-                seed=seed + epoch,
-                progress=False,
-                verbose=False,
-                transform=augmented,
-            )
-        acc = dlcourse.evaluate(model, (x_test, y_test), device=device, transform=prepare)[
-            "accuracy"
-        ]
-        if run.end_epoch("c", epoch, acc, clock, target):
-            break
-    return run
+    run = Run("small CNN page (conv-BN-ReLU, GAP, augmentation, 4 epochs)")
+    dlcourse.seed_everything(seed)
+    model = small_cnn()
+    return in_memory(
+        run,
+        "c",
+        model,
+        epochs=4,
+        max_lr=2e-2,  # BN_LR of the page
+        train_limit=50_000,
+        augment=True,
+        target=target,
+        device=device,
+        seed=seed,
+    )
 
 
 def baseline(
