@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
-import json
 import os
 import platform
 import re
@@ -58,6 +57,7 @@ import jupytext
 import psutil
 from nbclient import NotebookClient
 
+from benchmarks import finish
 from tools.book import BUILD, ROOT, chapter_groups
 
 # Budgets, on 2 CPU cores: chapter -> (seconds of wall time, MB of peak kernel memory).
@@ -467,23 +467,11 @@ def main(argv: list[str] | None = None) -> int:
         }
 
     report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    BUILD.mkdir(exist_ok=True)
-    (BUILD / "bench.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (BUILD / "bench.md").write_text(table(report))
-    print()
-    print(table(report))
-    print(
-        f"written: {(BUILD / 'bench.md').relative_to(ROOT)}, {(BUILD / 'bench.json').relative_to(ROOT)}"
-    )
-
     broken = [b for ch in report["chapters"] for b in ch["broken"]]
     broken += [
         b for b in (report["book"]["broken"], report.get("warm_rebuild", {}).get("broken")) if b
     ]
-    if broken:
-        print("\nBUDGET BROKEN:\n  " + "\n  ".join(broken), file=sys.stderr)
-        return 1
-    return 0
+    return finish(BUILD / "bench", report, table(report), broken)
 
 
 if __name__ == "__main__":

@@ -203,40 +203,19 @@ def in_memory(
 
 def recipe(target: float, device: torch.device, seed: int) -> Run:
     """(a) book/cnn.md: LeNet, all 60 000 digits, peak learning rate 4e-3, 2 epochs."""
-    run = Run("chapter recipe (in-memory tensors, batch 128, Adam + one-cycle)")
+    name = "chapter recipe (in-memory tensors, batch 128, Adam + one-cycle)"
+    setup = dict(epochs=2, max_lr=4e-3, train_limit=None, augment=False)
     dlcourse.seed_everything(seed)
-    model = lenet()
-    return in_memory(
-        run,
-        "a",
-        model,
-        epochs=2,
-        max_lr=4e-3,
-        train_limit=None,
-        augment=False,
-        target=target,
-        device=device,
-        seed=seed,
-    )
+    return in_memory(Run(name), "a", lenet(), **setup, target=target, device=device, seed=seed)
 
 
 def modern(target: float, device: torch.device, seed: int) -> Run:
-    """(c) book/cnn_modern.md: small CNN, random moves, 50 000 digits, 4 epochs."""
-    run = Run("small CNN page (conv-BN-ReLU, GAP, augmentation, 4 epochs)")
+    """(c) book/cnn_modern.md: small CNN, random moves, 50 000 digits, 4 epochs, peak
+    learning rate 2e-2 (the page's BN_LR)."""
+    name = "small CNN page (conv-BN-ReLU, GAP, augmentation, 4 epochs)"
+    setup = dict(epochs=4, max_lr=2e-2, train_limit=50_000, augment=True)
     dlcourse.seed_everything(seed)
-    model = small_cnn()
-    return in_memory(
-        run,
-        "c",
-        model,
-        epochs=4,
-        max_lr=2e-2,  # BN_LR of the page
-        train_limit=50_000,
-        augment=True,
-        target=target,
-        device=device,
-        seed=seed,
-    )
+    return in_memory(Run(name), "c", small_cnn(), **setup, target=target, device=device, seed=seed)
 
 
 def baseline(

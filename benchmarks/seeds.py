@@ -37,6 +37,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from benchmarks import finish
 from tools import book
 
 OUT = book.BUILD / "bench-seeds"
@@ -239,16 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             if bad or result["error"]:
                 failed.append(f"{book.relative(path)} at seed {seed}")
         report["pages"][book.relative(path)] = runs
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    text = table(report)
-    Path(f"{OUT}.md").write_text(text, encoding="utf-8")
-    Path(f"{OUT}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    print(text)
-    print(f"written to {book.relative(f'{OUT}.md')} and .json")
-    if failed:
-        print("claims that fail or runs that stopped: " + "; ".join(failed), file=sys.stderr)
-        return 1
-    return 0
+    failed = [f"claims that fail or runs that stopped: {where}" for where in failed]
+    return finish(OUT, report, table(report), failed)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # a script, run from anywhere: the course's tools
 
+from benchmarks import finish  # noqa: E402
 from tools import book, site  # noqa: E402
 
 LIGHTHOUSE_VERSION = "12.2.3"
@@ -225,13 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         + f"\n\n{time.time() - started:.0f} s ({time.process_time() - cpu:.0f} s CPU in this "
         "process; Chromium and Lighthouse run in their own).\n"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".md").write_text(text, encoding="utf-8")
-    args.out.with_suffix(".json").write_text(
-        json.dumps({"after": after, "before": before}, indent=2), encoding="utf-8"
-    )
-    print(text)
-    return 1 if problems else 0
+    return finish(args.out, {"after": after, "before": before}, text, problems)
 
 
 if __name__ == "__main__":

@@ -12,16 +12,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from dlcourse.plots import (  # noqa: E402
-    interact_figure,
-    misclassified,
-    plot_decision_boundary,
-    plot_history,
-    plot_predictions,
-    show_animation,
-    show_images,
-    true_class_probability_histogram,
-)
+from dlcourse import plots  # noqa: E402
 from dlcourse.training import History  # noqa: E402
 
 
@@ -33,7 +24,7 @@ def close_figures():
 
 @pytest.mark.parametrize("shape", [(5, 28, 28), (5, 1, 28, 28), (5, 784)])
 def test_show_images_accepts_common_shapes(shape):
-    fig = show_images(torch.rand(shape), titles=list("abcde"), ncols=3)
+    fig = plots.show_images(torch.rand(shape), titles=list("abcde"), ncols=3)
     shown = [ax for ax in fig.axes if ax.images]
     assert len(shown) == 5 and len(fig.axes) == 6  # a 2 x 3 grid, one left empty
     assert [ax.get_title() for ax in shown] == list("abcde")
@@ -41,7 +32,7 @@ def test_show_images_accepts_common_shapes(shape):
 
 
 def test_show_images_colours_titles():
-    fig = show_images(np.zeros((2, 4, 4)), titles=["ok", "wrong"], title_colors=["k", "red"])
+    fig = plots.show_images(np.zeros((2, 4, 4)), titles=["ok", "wrong"], title_colors=["k", "red"])
     assert matplotlib.colors.same_color(fig.axes[1].title.get_color(), "red")
 
 
@@ -56,12 +47,12 @@ def test_show_images_colours_titles():
 )
 def test_show_images_rejects_bad_input(images, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        show_images(images, **kwargs)
+        plots.show_images(images, **kwargs)
 
 
 def test_plot_history_draws_losses_and_accuracy():
     h = History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.7], val_accuracy=[0.8, 0.9])
-    ax = plot_history(h, title="t")
+    ax = plots.plot_history(h, title="t")
     assert ax.get_title() == "t" and ax.get_xlabel() == "epoch"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["training loss", "validation loss", "validation accuracy"]
@@ -69,16 +60,16 @@ def test_plot_history_draws_losses_and_accuracy():
 
 def test_plot_history_rejects_bad_input():
     with pytest.raises(ValueError, match="empty"):
-        plot_history(History())
+        plots.plot_history(History())
 
 
 def test_show_images_draws_every_image_on_one_grey_scale():
     faint = torch.full((2, 4, 4), 0.1)
     faint[1] = 0.9
-    fig = show_images(faint)
+    fig = plots.show_images(faint)
     limits = {ax.images[0].get_clim() for ax in fig.axes if ax.images}
     assert limits == {(0.0, 1.0)}  # a faint image stays faint
-    fig = show_images(torch.zeros(2, 4, 4, dtype=torch.uint8))
+    fig = plots.show_images(torch.zeros(2, 4, 4, dtype=torch.uint8))
     assert {ax.images[0].get_clim() for ax in fig.axes if ax.images} == {(0.0, 255.0)}
 
 
@@ -88,7 +79,7 @@ def test_show_animation_describes_the_player_for_screen_readers():
     fig, ax = plt.subplots()
     (line,) = ax.plot([0, 1], [0, 0])
     animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
-    html = show_animation(animation, alt='A line that tilts up, "step" by step').data
+    html = plots.show_animation(animation, alt='A line that tilts up, "step" by step').data
     assert 'alt="A line that tilts up, &quot;step&quot; by step"' in html
     assert 'aria-label="Animation frame"' in html
     assert 'role="group" aria-label="Animation"' in html
@@ -107,7 +98,7 @@ def test_show_animation_embeds_light_frames_and_shows_the_first_without_script()
     (line,) = ax.plot([0, 1], [0, 0])
     ax.set(title="a tilting line", xlabel="x", ylabel="y")
     animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i / 10]), frames=12)
-    html = show_animation(animation, alt="A line that tilts up").data
+    html = plots.show_animation(animation, alt="A line that tilts up").data
     frames = re.findall(r'frames\[\d+\] = "data:image/(\w+);base64,', html)
     assert frames == ["webp"] * 12
     src = re.search(r'<img alt="[^"]*" src="data:image/webp;base64,([^"]+)"', html)
@@ -123,9 +114,9 @@ def test_show_animation_insists_on_alt_text():
     fig, ax = plt.subplots()
     animation = FuncAnimation(fig, lambda i: None, frames=2)
     with pytest.raises(ValueError, match="alt text"):
-        show_animation(animation, alt=" ")
+        plots.show_animation(animation, alt=" ")
     with pytest.raises(TypeError, match="matplotlib animation"):
-        show_animation(fig, alt="a figure")
+        plots.show_animation(fig, alt="a figure")
 
 
 # ---- a classifier's mistakes, confidence and decision boundary ----
@@ -143,8 +134,8 @@ LABELS = torch.tensor([0, 2, 2, 0, 0])
 
 
 def test_misclassified_orders_mistakes_by_confidence():
-    assert misclassified(PROBS, LABELS).tolist() == [3, 1, 4]
-    assert misclassified(PROBS[[0, 2]], LABELS[[0, 2]]).tolist() == []
+    assert plots.misclassified(PROBS, LABELS).tolist() == [3, 1, 4]
+    assert plots.misclassified(PROBS[[0, 2]], LABELS[[0, 2]]).tolist() == []
 
 
 @pytest.mark.parametrize(
@@ -160,30 +151,30 @@ def test_misclassified_orders_mistakes_by_confidence():
 )
 def test_misclassified_rejects_bad_input(probs, labels, match):
     with pytest.raises(ValueError, match=match):
-        misclassified(probs, labels)
+        plots.misclassified(probs, labels)
 
 
 def test_plot_predictions_titles_and_colours():
-    fig = plot_predictions(torch.rand(5, 1, 4, 4), LABELS, PROBS, ncols=5)
+    fig = plots.plot_predictions(torch.rand(5, 1, 4, 4), LABELS, PROBS, ncols=5)
     shown = [ax for ax in fig.axes if ax.images]
     titles = [ax.get_title() for ax in shown]
     assert titles[0] == "0 (90%)"
     assert titles[1] == "1 (70%)\ntrue: 2"
     assert matplotlib.colors.same_color(shown[1].title.get_color(), "red")
     assert matplotlib.colors.same_color(shown[0].title.get_color(), "black")
-    named = plot_predictions(torch.rand(5, 16), LABELS, PROBS, class_names=["a", "b", "c"])
+    named = plots.plot_predictions(torch.rand(5, 16), LABELS, PROBS, class_names=["a", "b", "c"])
     assert [ax for ax in named.axes if ax.images][3].get_title() == "c (90%)\ntrue: a"
 
 
 def test_plot_predictions_rejects_mismatches():
     with pytest.raises(ValueError, match="got 4 images for 5 rows"):
-        plot_predictions(torch.rand(4, 4, 4), LABELS, PROBS)
+        plots.plot_predictions(torch.rand(4, 4, 4), LABELS, PROBS)
     with pytest.raises(ValueError, match="class_names has 2 entries for 3 classes"):
-        plot_predictions(torch.rand(5, 4, 4), LABELS, PROBS, class_names=["a", "b"])
+        plots.plot_predictions(torch.rand(5, 4, 4), LABELS, PROBS, class_names=["a", "b"])
 
 
 def test_true_class_probability_histogram_counts_the_class():
-    ax = true_class_probability_histogram(PROBS, LABELS, 0, bins=10, log=False)
+    ax = plots.true_class_probability_histogram(PROBS, LABELS, 0, bins=10, log=False)
     heights = [p.get_height() for p in ax.patches]
     assert sum(heights) == 3  # three examples have the label 0
     nonempty = [i for i, h in enumerate(heights) if h]
@@ -195,9 +186,9 @@ def test_true_class_probability_histogram_counts_the_class():
 
 def test_true_class_probability_histogram_rejects_bad_input():
     with pytest.raises(ValueError, match="cls must be a class index"):
-        true_class_probability_histogram(PROBS, LABELS, 3)
+        plots.true_class_probability_histogram(PROBS, LABELS, 3)
     with pytest.raises(ValueError, match="no example has the label 1"):
-        true_class_probability_histogram(PROBS, LABELS, 1)
+        plots.true_class_probability_histogram(PROBS, LABELS, 1)
 
 
 def test_plot_decision_boundary_binary_and_multiclass():
@@ -207,13 +198,15 @@ def test_plot_decision_boundary_binary_and_multiclass():
     with torch.no_grad():  # class 1 where x1 > 0
         binary.weight.copy_(torch.tensor([[5.0, 0.0]]))
         binary.bias.zero_()
-    ax = plot_decision_boundary(binary, x, labels, resolution=20, title="t")
+    ax = plots.plot_decision_boundary(binary, x, labels, resolution=20, title="t")
     assert ax.get_title() == "t"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class 0", "class 1"]
     assert len(ax.figure.axes) == 2  # the axes and its colour bar
 
     three = nn.Linear(2, 3)
-    ax = plot_decision_boundary(three, x, torch.tensor([0, 1, 2, 0]), resolution=10, colorbar=False)
+    ax = plots.plot_decision_boundary(
+        three, x, torch.tensor([0, 1, 2, 0]), resolution=10, colorbar=False
+    )
     assert len(ax.figure.axes) == 1
 
 
@@ -226,7 +219,7 @@ def test_plot_decision_boundary_binary_and_multiclass():
 )
 def test_plot_decision_boundary_rejects_bad_input(x, labels, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        plot_decision_boundary(nn.Linear(2, 1), x, labels, **kwargs)
+        plots.plot_decision_boundary(nn.Linear(2, 1), x, labels, **kwargs)
 
 
 # ---- figures redrawn by controls ----
@@ -243,7 +236,7 @@ def test_draws_at_once_and_again_when_a_control_changes():
 
     slider = ipywidgets.FloatSlider(value=0.1, min=0.0, max=1.0)
     menu = ipywidgets.Dropdown(options=["gd", "adam"], value="gd")
-    interact_figure(draw, lr=slider, method=menu)
+    plots.interact_figure(draw, lr=slider, method=menu)
     assert calls == [(0.1, "gd")]
     slider.value = 0.5
     menu.value = "adam"
@@ -254,8 +247,8 @@ def test_draws_at_once_and_again_when_a_control_changes():
 def test_rejects_bad_input():
     slider = ipywidgets.IntSlider(value=1)
     with pytest.raises(ValueError, match="at least one control"):
-        interact_figure(lambda: plt.figure())
+        plots.interact_figure(lambda: plt.figure())
     with pytest.raises(TypeError, match="control 'n' must be an ipywidgets control"):
-        interact_figure(lambda n: plt.figure(), n=3)
+        plots.interact_figure(lambda n: plt.figure(), n=3)
     with pytest.raises(TypeError, match="must return a matplotlib Figure, got Axes"):
-        interact_figure(lambda n: plt.subplots()[1], n=slider)
+        plots.interact_figure(lambda n: plt.subplots()[1], n=slider)

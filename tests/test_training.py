@@ -102,46 +102,38 @@ def test_fit_rejects_bad_input(train, kwargs, error, match):
         )
 
 
-def test_fit_explains_a_shape_mismatch():
-    model = nn.Linear(2, 3)  # outputs 3 numbers, but the targets are single values
-    x, y = torch.zeros(8, 2), torch.zeros(8)
-    with pytest.raises(ValueError, match=r"outputs have shape \(8, 3\).*targets have shape \(8,\)"):
+@pytest.mark.parametrize(
+    "outputs, y, loss_fn, match",
+    [
+        # 3 numbers out, single values as targets
+        (
+            3,
+            torch.zeros(8),
+            nn.MSELoss(),
+            r"outputs have shape \(8, 3\).*targets have shape \(8,\)",
+        ),
+        # outputs (N, 1), targets (N,): would broadcast to (N, N) without a word
+        (1, torch.zeros(8), nn.MSELoss(), "y.unsqueeze"),
+        # 3 classes, but a label says 7
+        (
+            3,
+            torch.tensor([0, 1, 2, 7]),
+            nn.CrossEntropyLoss(),
+            r"could not compare the model's outputs of shape \(4, 3\)",
+        ),
+    ],
+)
+def test_fit_explains_outputs_the_loss_cannot_use(outputs, y, loss_fn, match):
+    model = nn.Linear(2, outputs)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=match):
         fit(
             model,
-            (x, y),
-            loss_fn=nn.MSELoss(),
+            (torch.zeros(len(y), 2), y),
+            loss_fn=loss_fn,
+            optimizer=optimizer,
             device="cpu",
             verbose=False,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-        )
-
-
-def test_fit_refuses_silent_broadcasting():
-    model = nn.Linear(2, 1)  # outputs (N, 1); targets (N,) would broadcast to (N, N)
-    with pytest.raises(ValueError, match="y.unsqueeze"):
-        fit(
-            model,
-            (torch.zeros(8, 2), torch.zeros(8)),
-            loss_fn=nn.MSELoss(),
-            device="cpu",
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
-            verbose=False,
-        )
-
-
-def test_fit_explains_a_loss_that_cannot_compare():
-    model = nn.Linear(2, 3)  # 3 classes, but a label says 7
-    x, y = torch.zeros(4, 2), torch.tensor([0, 1, 2, 7])
-    with pytest.raises(
-        ValueError, match=r"could not compare the model's outputs of shape \(4, 3\)"
-    ):
-        fit(
-            model,
-            (x, y),
-            loss_fn=nn.CrossEntropyLoss(),
-            device="cpu",
-            verbose=False,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
         )
 
 
