@@ -13,6 +13,9 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`
    ``const THEBE_JS_URL``, so the second copy throws a SyntaxError on every page.
    Exact duplicates are dropped from each page's list of scripts. A page without
    formulas loads no MathJax (Sphinx loads it on the root page when any page has math).
+   Pages with formulas load MathJax's ``startup.js`` and the parts ``_config.yml``'s
+   ``mathjax3_config`` names, not sphinx-mathjax-offline's ``tex-chtml.js`` bundle
+   (264 kB gzipped, 108 kB of it the right-click menu).
 3. The theme draws its icons with Font Awesome's JavaScript, ``fontawesome.js``: all
    2,000 icons, 1.5 MB (540 kB gzipped), loaded before the page can render. After the
    build, :func:`write_icon_subset` writes ``_static/icons.js`` with only the icons the
@@ -367,7 +370,15 @@ def reread_when_fixes_change(app: Sphinx, env, added, changed, removed) -> list[
     return sorted(env.found_docs)
 
 
+def load_mathjax_in_parts(app: Sphinx, config) -> None:
+    """MathJax's loader (``startup.js``) instead of the bundle that sphinx-mathjax-offline
+    sets in its ``setup`` (after the book's config is read, so the config cannot)."""
+    if config.mathjax_path == "mathjax/tex-chtml.js":
+        config.mathjax_path = "mathjax/startup.js"
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", load_mathjax_in_parts)
     app.connect("env-get-outdated", reread_when_fixes_change)
     app.connect("doctree-resolved", fix_players)
     app.connect("html-page-context", drop_duplicate_scripts)
