@@ -31,11 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # a script, run from anywhere: the course's tools
-
-from benchmarks import finish  # noqa: E402
-from tools import book, site  # noqa: E402
+from benchmarks import finish
+from tools import book, site
 
 LIGHTHOUSE_VERSION = "12.2.3"
 LIGHTHOUSE_DIR = book.BUILD / "lighthouse"
