@@ -2,7 +2,7 @@
 
 myst-nb's execution cache (jupyter-cache, ``execute_notebooks: cache``) knows a chapter by its
 code cells: edit a cell and the chapter runs again, and only it. A chapter's outputs also depend
-on the ``dlcourse`` modules it uses, on the pinned versions and on the seed knob
+on the ``dlcourse`` functions it runs, on the pinned versions and on the seed knob
 (``tools.book.dependencies`` works them out from the chapter's code). This extension keeps, beside
 the cache, what each chapter was last executed with (``dependencies.json``). When Sphinx looks
 for outdated pages (``env-get-outdated``), every chapter whose dependencies changed loses its

@@ -369,21 +369,31 @@ def test_the_dependency_key_changes_with_what_the_chapter_uses_only(package, mon
     assert set(book.dependencies(path, package)) == {
         "requirements.txt",
         "pyproject.toml",
-        "dlcourse/plots.py",
-        "dlcourse/utils.py",
+        "dlcourse/plots.py:show",
+        "dlcourse/plots.py setup",
+        "dlcourse/utils.py:glue",  # show refers to it
+        "dlcourse/utils.py setup",
         "dlcourse/__init__.py setup code",
         "DLCOURSE_SEED",
     }
-    write(package, {"dlcourse/data.py": PACKAGE["dlcourse/data.py"] + "# a comment\n"})
+    write(package, {"dlcourse/data.py": PACKAGE["dlcourse/data.py"] + "X = 1\n"})
     assert book.dependency_key(path, package) == key  # a module the chapter does not use
     write(package, {"dlcourse/__init__.py": PACKAGE["dlcourse/__init__.py"] + "import os\n"})
     assert book.dependency_key(path, package) == key  # an import is not setup code
-    for name, addition in [
-        ("dlcourse/utils.py", "# used through plots\n"),
-        ("dlcourse/__init__.py", "SETTING = 1\n"),
-        ("requirements.txt", "torch==3\n"),
+    utils = PACKAGE["dlcourse/utils.py"]
+    for unchanged in [
+        utils + "\ndef other():\n    return 2\n",  # a function the chapter does not run
+        utils.replace(":\n", ':\n    """Glue it."""  # a docstring, a comment\n'),
     ]:
-        write(package, {name: PACKAGE[name] + addition})
+        write(package, {"dlcourse/utils.py": unchanged})
+        assert book.dependency_key(path, package) == key
+    for name, content in [
+        ("dlcourse/utils.py", utils.replace("return value", "return 2 * value")),  # glue's code
+        ("dlcourse/utils.py", utils + "LIMIT = 3  # a constant that glue might read\n"),
+        ("dlcourse/__init__.py", PACKAGE["dlcourse/__init__.py"] + "SETTING = 1\n"),
+        ("requirements.txt", PACKAGE["requirements.txt"] + "torch==3\n"),
+    ]:
+        write(package, {name: content})
         assert book.dependency_key(path, package) != key, name
         key = book.dependency_key(path, package)
     monkeypatch.setenv(book.SEED_VARIABLE, "1")
@@ -446,8 +456,11 @@ def test_the_cache_rule_reruns_only_the_chapter_whose_dependencies_changed(packa
         notebook = jupytext.read(package / name, fmt="md:myst")
         cache.cache_notebook_bundle(CacheBundleIn(notebook, str(package / name)), False)
     assert outdated() == []
-    write(package, {"dlcourse/utils.py": PACKAGE["dlcourse/utils.py"] + "# edited\n"})
-    assert outdated() == ["book/uses_plots"]
+    utils = PACKAGE["dlcourse/utils.py"]
+    write(package, {"dlcourse/utils.py": utils + "# a comment re-runs nothing\n"})
+    assert outdated() == []
+    write(package, {"dlcourse/utils.py": utils.replace("return value", "return 2 * value")})
+    assert outdated() == ["book/uses_plots"]  # show() runs glue(); load() does not
     assert [Path(r.uri).name for r in cache.list_cache_records()] == ["uses_data.md"]
     assert rule.what_changed(recorded["book/uses_data"], recorded["book/uses_data"]) == ""
     env.mystnb_config.execution_mode = "off"

@@ -646,28 +646,158 @@ def chapter_dependencies(chapter: Chapter | Path, root: Path = ROOT) -> list[Pat
     modules = package_modules(root)
     if not modules:
         return []
-    exported, imports, _ = _package_index(root)
-    todo = set()
-    for name in dlcourse_uses(chapter):
-        todo.add(name if name in modules else exported.get(name, "__init__"))
-    seen: set[str] = set()
+    exported = _package_index(root)[0]
+    start = {
+        name if name in modules else exported.get(name, "__init__")
+        for name in dlcourse_uses(chapter)
+    }
+    return [modules[name] for name in sorted(_module_closure(start, root))]
+
+
+def _module_closure(start: set[str], root: Path) -> set[str]:
+    """The modules ``start`` names and, recursively, the package's modules they import."""
+    modules, imports = package_modules(root), _package_index(root)[1]
+    todo, seen = set(start), set()
     while todo:
         module = todo.pop()
         if module in seen or module not in modules:
             continue
         seen.add(module)
         todo |= imports.get(module, set())
-    return [modules[name] for name in sorted(seen)]
+    return seen
+
+
+@dataclass
+class _Module:
+    """One ``dlcourse`` module as :func:`dependencies` sees it."""
+
+    definitions: dict[str, str]  # top-level function and class name -> its code
+    setup: str  # every other top-level statement (imports, constants), docstring left out
+    links: dict[str, tuple[str, str | None]]  # local name -> (module, name or None: all)
+    uses: dict[str, set[tuple[str, str | None]]]  # definition -> what it refers to
+
+
+def _strip_docstrings(node: ast.AST) -> ast.AST:
+    for item in ast.walk(node):
+        body = getattr(item, "body", None)
+        if (
+            isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            item.body = body[1:] or [ast.Pass()]
+    return node
+
+
+def _links(node: ast.AST, modules: set[str], here: str) -> dict[str, tuple[str, str | None]]:
+    """What the ``import`` statements in ``node`` bind to ``dlcourse`` modules and names."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for item in ast.walk(node):
+        if isinstance(item, ast.ImportFrom):
+            if item.level == 0 and item.module and item.module.split(".")[0] == PACKAGE:
+                parts = item.module.split(".")[1:]
+            elif item.level == 1:
+                parts = item.module.split(".") if item.module else []
+            else:
+                continue
+            for alias in item.names:
+                local = alias.asname or alias.name
+                if parts and parts[0] in modules:
+                    found[local] = (parts[0], alias.name)
+                elif not parts and alias.name in modules:
+                    found[local] = (alias.name, None)
+        elif isinstance(item, ast.Import):
+            for alias in item.names:
+                parts = alias.name.split(".")
+                if parts[0] == PACKAGE and len(parts) > 1 and parts[1] in modules:
+                    found[alias.asname or parts[0]] = (parts[1], None)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _module(path: Path, mtime_ns: int, modules: tuple[str, ...]) -> _Module:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    definitions, setup, uses = {}, [], {}
+    links = _links(tree, set(modules), path.stem)
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    names = {node.name for node in tree.body if isinstance(node, kinds)}
+    for index, node in enumerate(tree.body):
+        if isinstance(node, kinds):
+            definitions[node.name] = ast.unparse(_strip_docstrings(node))
+            refers: set[tuple[str, str | None]] = set()
+            inner = {**links, **_links(node, set(modules), path.stem)}  # imports inside
+            for item in ast.walk(node):
+                if isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name):
+                    target = inner.get(item.value.id)
+                    if target and target[1] is None:
+                        refers.add((target[0], item.attr))
+                if isinstance(item, ast.Name):
+                    if item.id in names and item.id != node.name:
+                        refers.add((path.stem, item.id))
+                    elif item.id in inner:
+                        refers.add(inner[item.id])
+            uses[node.name] = refers
+        elif not (index == 0 and isinstance(node, ast.Expr)):  # the module's docstring
+            setup.append(ast.unparse(node))
+    return _Module(definitions, "\n".join(setup), links, uses)
+
+
+def dlcourse_code(chapter: Chapter | Path, root: Path = ROOT) -> dict[str, str]:
+    """The ``dlcourse`` code a chapter runs, piece by piece: for every name it uses, the
+    function or class that defines it (docstrings and comments left out) and, recursively,
+    the functions and classes those refer to, each as ``"dlcourse/<module>.py:<name>"``;
+    with them the top-level statements of each module they live in (``"... setup"``:
+    imports, constants). A whole module (``"dlcourse/<module>.py"``) where the chapter uses
+    the module itself, or a name that no function or class defines."""
+    if not isinstance(chapter, Chapter):
+        chapter = parse(chapter)
+    files = package_modules(root)
+    if not files:
+        return {}
+    names = tuple(files)
+    info = {m: _module(p, p.stat().st_mtime_ns, names) for m, p in files.items()}
+    exported = info["__init__"].links if "__init__" in info else {}
+    todo: list[tuple[str, str | None]] = []
+    whole: set[Path] = set()
+    for name in dlcourse_uses(chapter):
+        target = (name, None) if name in files else exported.get(name, ("__init__", None))
+        todo.append(target)
+    seen: set[tuple[str, str]] = set()
+    while todo:
+        module, name = todo.pop()
+        if module not in info:
+            continue
+        if name is None or name not in info[module].definitions:
+            whole.add(files[module])  # and the modules it imports, as chapter_dependencies
+            continue
+        if (module, name) in seen:
+            continue
+        seen.add((module, name))
+        todo.extend(info[module].uses[name])
+    # The safe rule for what is not a function or a class: whole modules, with all they import.
+    whole = {files[m] for m in _module_closure({p.stem for p in whole}, root)}
+    parts = {relative(p, root): p.read_text(encoding="utf-8") for p in sorted(whole)}
+    for module, name in sorted(seen):
+        if files[module] not in whole:
+            prefix = relative(files[module], root)
+            parts[f"{prefix}:{name}"] = info[module].definitions[name]
+            parts[f"{prefix} setup"] = info[module].setup
+    return parts
 
 
 def dependencies(chapter: Chapter | Path, root: Path = ROOT) -> dict[str, str]:
     """What a chapter's outputs depend on besides its own code, each with a digest of its
-    content: the pins, the ``dlcourse`` modules it runs (:func:`chapter_dependencies`), the
-    package's own setup code in ``__init__`` and the seed knob ``DLCOURSE_SEED``."""
+    content: the pins, the ``dlcourse`` code it runs (:func:`dlcourse_code`: editing one
+    helper re-runs only the chapters that run it), the package's own setup code in
+    ``__init__`` and the seed knob ``DLCOURSE_SEED``."""
     found = {}
-    for path in [root / name for name in PINS] + chapter_dependencies(chapter, root):
+    for path in [root / name for name in PINS]:
         if path.is_file():
             found[relative(path, root)] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    for key, code in dlcourse_code(chapter, root).items():
+        found[key] = hashlib.sha256(code.encode()).hexdigest()[:16]
     if (root / PACKAGE / "__init__.py").is_file():
         setup = _package_index(root)[2].encode()
         found[f"{PACKAGE}/__init__.py setup code"] = hashlib.sha256(setup).hexdigest()[:16]
