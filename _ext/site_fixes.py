@@ -13,8 +13,8 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``); ``tests/site_static.py`
    ``const THEBE_JS_URL``, so the second copy throws a SyntaxError on every page.
    Exact duplicates are dropped from each page's list of scripts. A page without
    formulas loads no MathJax (Sphinx loads it on the root page when any page has math).
-   Pages with formulas load MathJax's ``startup.js`` and the parts ``_config.yml``'s
-   ``mathjax3_config`` names, not sphinx-mathjax-offline's ``tex-chtml.js`` bundle
+   Pages with formulas load MathJax's ``startup.js`` and the parts they need
+   (:data:`MATHJAX_PARTS`), not sphinx-mathjax-offline's ``tex-chtml.js`` bundle
    (264 kB gzipped, 108 kB of it the right-click menu).
 3. The theme draws its icons with Font Awesome's JavaScript, ``fontawesome.js``: all
    2,000 icons, 1.5 MB (540 kB gzipped), loaded before the page can render. After the
@@ -370,11 +370,23 @@ def reread_when_fixes_change(app: Sphinx, env, added, changed, removed) -> list[
     return sorted(env.found_docs)
 
 
+# TeX input, HTML output, the hidden MathML that screen readers read, and ui/lazy, which
+# typesets the formulas a reader scrolls to (printing typesets them all). Not loaded: the
+# right-click menu (ui/menu, 108 kB of the bundle's 264 kB gzipped).
+MATHJAX_PARTS = ["input/tex", "output/chtml", "a11y/assistive-mml", "ui/lazy"]
+
+
 def load_mathjax_in_parts(app: Sphinx, config) -> None:
-    """MathJax's loader (``startup.js``) instead of the bundle that sphinx-mathjax-offline
-    sets in its ``setup`` (after the book's config is read, so the config cannot)."""
-    if config.mathjax_path == "mathjax/tex-chtml.js":
-        config.mathjax_path = "mathjax/startup.js"
+    """MathJax's loader (``startup.js``) and :data:`MATHJAX_PARTS`, instead of the bundle
+    that sphinx-mathjax-offline sets in its ``setup`` (after the book's config is read, so
+    the config cannot). Other ``mathjax3_config`` settings of the book are kept."""
+    if config.mathjax_path != "mathjax/tex-chtml.js":
+        return
+    config.mathjax_path = "mathjax/startup.js"
+    settings = dict(config.mathjax3_config or {})
+    loader = dict(settings.get("loader", {}))
+    loader["load"] = MATHJAX_PARTS + [p for p in loader.get("load", []) if p not in MATHJAX_PARTS]
+    config.mathjax3_config = {**settings, "loader": loader}
 
 
 def setup(app: Sphinx) -> dict:

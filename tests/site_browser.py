@@ -28,12 +28,17 @@ from tools import site
 AXE_IMPACTS = ("critical", "serious")  # the gate: none of these
 
 # MathJax typesets lazily (the formulas in view): wait for it, then have it typeset all.
+# At most 30 s: a MathJax that never starts (a part missing) leaves its formulas untypeset,
+# which the page's checks then report, instead of a test that waits forever.
 TYPESET_ALL_JS = """
 async () => {
   if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return;
-  await MathJax.startup.promise;
-  const doc = MathJax.startup.document;
-  if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
+  const typeset = (async () => {
+    await MathJax.startup.promise;
+    const doc = MathJax.startup.document;
+    if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
+  })();
+  await Promise.race([typeset, new Promise(done => setTimeout(done, 30000))]);
 }
 """
 
