@@ -129,6 +129,8 @@ def measure(
     results: dict[str, dict] = {}
     with site.serve(html_dir) as base, site.launch_chromium(chromium) as context:
         for page in pages:
+            if not (html_dir / page).is_file():  # a page the other site does not have
+                continue
             weight = site.page_weight(html_dir, page)
             row = {
                 "html_kB": weight.html / 1000,
