@@ -91,10 +91,9 @@ def browser_transfer(context, base_url: str, page: str) -> int:
         ),
     )
     tab.goto(base_url + page, wait_until="load")
+    tab.evaluate(site.TYPESET_ALL_JS)
     tab.evaluate(
         """async () => {
-          if (window.MathJax && MathJax.startup && MathJax.startup.promise)
-            await MathJax.startup.promise;
           await Promise.all(Array.from(document.images).map(img => {
             img.loading = 'eager';
             return img.complete ? null : new Promise(done => {

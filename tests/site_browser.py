@@ -27,21 +27,6 @@ from tools import site
 
 AXE_IMPACTS = ("critical", "serious")  # the gate: none of these
 
-# MathJax typesets lazily (the formulas in view): wait for it, then have it typeset all.
-# At most 30 s: a MathJax that never starts (a part missing) leaves its formulas untypeset,
-# which the page's checks then report, instead of a test that waits forever.
-TYPESET_ALL_JS = """
-async () => {
-  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return;
-  const typeset = (async () => {
-    await MathJax.startup.promise;
-    const doc = MathJax.startup.document;
-    if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
-  })();
-  await Promise.race([typeset, new Promise(done => setTimeout(done, 30000))]);
-}
-"""
-
 # Collected in the page after it has loaded (MathJax and the theme's scripts done).
 _PAGE_FACTS_JS = """
 async () => {
@@ -151,7 +136,7 @@ def open_page(context, base_url: str, page: Page, problems: list[Problem] | None
 
     tab.on("requestfinished", received)
     tab.goto(base_url + page.html_path, wait_until="load")
-    tab.evaluate(TYPESET_ALL_JS)
+    tab.evaluate(site.TYPESET_ALL_JS)
     site.settle(tab)
     return tab, transferred
 

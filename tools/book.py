@@ -691,7 +691,7 @@ def _strip_docstrings(node: ast.AST) -> ast.AST:
     return node
 
 
-def _links(node: ast.AST, modules: set[str], here: str) -> dict[str, tuple[str, str | None]]:
+def _links(node: ast.AST, modules: set[str]) -> dict[str, tuple[str, str | None]]:
     """What the ``import`` statements in ``node`` bind to ``dlcourse`` modules and names."""
     found: dict[str, tuple[str, str | None]] = {}
     for item in ast.walk(node):
@@ -720,14 +720,14 @@ def _links(node: ast.AST, modules: set[str], here: str) -> dict[str, tuple[str, 
 def _module(path: Path, mtime_ns: int, modules: tuple[str, ...]) -> _Module:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     definitions, setup, uses = {}, [], {}
-    links = _links(tree, set(modules), path.stem)
+    links = _links(tree, set(modules))
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     names = {node.name for node in tree.body if isinstance(node, kinds)}
     for index, node in enumerate(tree.body):
         if isinstance(node, kinds):
             definitions[node.name] = ast.unparse(_strip_docstrings(node))
             refers: set[tuple[str, str | None]] = set()
-            inner = {**links, **_links(node, set(modules), path.stem)}  # imports inside
+            inner = {**links, **_links(node, set(modules))}  # imports inside
             for item in ast.walk(node):
                 if isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name):
                     target = inner.get(item.value.id)

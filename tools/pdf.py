@@ -49,11 +49,6 @@ PREPARE_JS = """
 async () => {
   document.documentElement.dataset.mode = 'light';
   document.documentElement.dataset.theme = 'light';
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-    await MathJax.startup.promise;  // then every formula, not only those in view (ui/lazy)
-    const doc = MathJax.startup.document;
-    if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
-  }
   document.querySelectorAll('.toggle-hidden').forEach(el => el.classList.remove('toggle-hidden'));
   document.querySelectorAll('div.animation img[id^="_anim_img"]').forEach(img => {
     const player = window['anim' + img.id.slice('_anim_img'.length)];
@@ -98,6 +93,7 @@ def print_pages(html_dir: Path, pages: list[str], executable: str) -> list[bytes
             tab = ctx.new_page()
             tab.goto(base + page, wait_until="load")
             tab.add_style_tag(content=PRINT_CSS)
+            tab.evaluate(site.TYPESET_ALL_JS)  # every formula, not only those in view
             tab.evaluate(PREPARE_JS)
             site.settle(tab)
             printed.append(

@@ -153,6 +153,22 @@ def launch_chromium(executable: str, **options):
             context.close()
 
 
+# MathJax typesets lazily (the formulas in view, ui/lazy): wait for it to start, then have it
+# typeset every formula. At most 30 s: a MathJax that never starts (a part missing) leaves
+# its formulas untypeset, which the checks then report, instead of a wait without end.
+TYPESET_ALL_JS = """
+async () => {
+  if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) return;
+  const typeset = (async () => {
+    await MathJax.startup.promise;
+    const doc = MathJax.startup.document;
+    if (doc && doc.lazyTypesetAll) await doc.lazyTypesetAll();
+  })();
+  await Promise.race([typeset, new Promise(done => setTimeout(done, 30000))]);
+}
+"""
+
+
 def settle(tab, timeout_ms: int = 15_000) -> None:
     """Wait until the page's network has been quiet for half a second, or ``timeout_ms``
     (a playing animation player may keep Chromium from ever calling the network idle)."""
