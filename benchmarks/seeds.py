@@ -16,7 +16,8 @@ of the bound before the claim breaks; a negative margin is a failed claim. Other
 reports its smallest margin.
 
 It writes ``_build/bench-seeds.md`` (a table per chapter: each assert, its line in the
-``.md`` file, and held/margin per seed) and ``_build/bench-seeds.json``, prints the table, and
+``.md`` file, and held/margin per seed; then its key glued results, accuracies, losses, errors
+and z-scores, per seed) and ``_build/bench-seeds.json``, prints the table, and
 exits with status 1 when an assert fails at any seed. A benchmark, not a test: it takes
 about as long as building the book once per seed.
 """
@@ -38,6 +39,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from benchmarks import finish
+from benchmarks.book import KEY_RESULT, glued_values
 from tools import book
 
 OUT = book.BUILD / "bench-seeds"
@@ -184,7 +186,7 @@ def run(path: Path, seed: int) -> dict:
             "held": bool(mine) and all(r["held"] for r in mine),
             "margin": min(margins) if margins else None,
         }
-    return {"seconds": seconds, "error": error, "claims": results}
+    return {"seconds": seconds, "error": error, "claims": results, "glue": glued_values(nb)}
 
 
 def _fmt(result: dict) -> str:
@@ -195,6 +197,10 @@ def _fmt(result: dict) -> str:
     if margin is None:
         return mark
     return f"{mark} {margin:+.0%}" if math.isfinite(margin) else f"{mark} (bound 0)"
+
+
+def _value(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def table(report: dict) -> str:
@@ -219,6 +225,18 @@ def table(report: dict) -> str:
             claim = claim if len(claim) <= 70 else claim[:67] + "..."
             cells = [_fmt(runs[str(s)]["claims"][key]) for s in seeds]
             out.append(f"| {first['line']} | `{claim}` | " + " | ".join(cells) + " |")
+        names = [
+            n
+            for n in runs[str(seeds[0])].get("glue", {})
+            if KEY_RESULT.search(n) or n.endswith("_z")
+        ]
+        if names:
+            out += ["", "Key results (glued values) at each seed:", ""]
+            out.append("| value | " + " | ".join(f"seed {s}" for s in seeds) + " |")
+            out.append("|---|" + "---:|" * len(seeds))
+            for name in names:
+                cells = [_value(runs[str(s)].get("glue", {}).get(name)) for s in seeds]
+                out.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 
