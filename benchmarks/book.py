@@ -261,7 +261,8 @@ def run_page(path: Path, floor: dict, own_budget: float) -> dict:
                 f"{MEMORY_RUNS - 1} more runs, for the median",
                 flush=True,
             )
-            runs += [run_chapter(path) for _ in range(MEMORY_RUNS - 1)]
+            again = [run_chapter(path) for _ in range(MEMORY_RUNS - 1)]
+            runs += [r for r in again if not r["error"]]  # a failed run's memory says little
     middle = sorted(runs, key=lambda r: r["peak_anon_mb"])[len(runs) // 2]
     return {
         **result,
